@@ -1,0 +1,140 @@
+"""Attention modules: SAGAN non-local self-attention, SAN pairwise local self-attention (both for G, SAGAN also
+for D), and the Dual Contrastive paper's reference attention for D.
+
+All take a ``conv`` layer factory (see :mod:`gancl.models.layers`) so that they carry the host network's spectral
+norm or equalised learning rate.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def attend(key: torch.Tensor, query: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
+    """Dot-product attention over all positions: ``attn(K, Q, V)`` of SAGAN and of the reference-attention papers.
+
+    Output position i is ``sum_j softmax_j(q_i . k_j) v_j``: the softmax runs over key positions, keys and values
+    share their positions, and the output lives on the query's grid. key, query (N, Ck, H, W), value (N, Cv, H, W)
+    -> (N, Cv, H, W). No 1/sqrt(Ck) scaling, as in SAGAN.
+    """
+    n, _, h, w = query.shape
+    scores = query.flatten(2).transpose(1, 2) @ key.flatten(2)  # (N, HW_query, HW_key)
+    out = value.flatten(2) @ scores.softmax(dim=-1).transpose(1, 2)  # (N, Cv, HW_query)
+    return out.view(n, -1, h, w)
+
+
+class SelfAttention(nn.Module):
+    """SAGAN non-local block (Zhang et al. 2019, Sec. 3, Eq. 1-3 with the official code's widths).
+
+    Query and key 1x1 convs to C/8 channels, value to C/2, output 1x1 conv back to C, and the residual
+    ``x + gamma * o`` with a learned scalar gamma that starts at 0 so the block starts as the identity.
+    x (N, C, H, W) -> (N, C, H, W).
+    """
+
+    def __init__(self, channels: int, conv):
+        super().__init__()
+        c8, c2 = max(channels // 8, 1), max(channels // 2, 1)
+        self.query = conv(channels, c8, 1, bias=False)
+        self.key = conv(channels, c8, 1, bias=False)
+        self.value = conv(channels, c2, 1, bias=False)
+        self.out = conv(c2, channels, 1, bias=False)
+        self.gamma = nn.Parameter(torch.zeros(()))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.gamma * self.out(attend(self.key(x), self.query(x), self.value(x)))
+
+
+class SANAttention(nn.Module):
+    """SAN *pairwise* local self-attention with the subtraction relation (Zhao et al. 2020, Sec. 3.1, Eq. 2-4).
+
+    For every position i and neighbour j in a k x k footprint R(i):
+    ``y_i = sum_j alpha_ij (.) beta(x_j)`` with ``alpha_ij = softmax_j(gamma([phi(x_i) - psi(x_j), delta_ij]))``,
+    where phi, psi are 1x1 convs to r = C/16 channels, delta_ij a learned linear map of the normalised offset
+    (the paper's position encoding p_i - p_j), gamma the MLP ReLU-1x1conv-ReLU-1x1conv, and beta a 1x1 conv to
+    m = C/4 value channels. gamma emits m/8 weight channels, each shared by 8 value channels (the paper's
+    "share planes"). Neighbours outside the image are masked out of the softmax. This module replaces SAN's BN with
+    nothing (StyleGAN2's G has none) and inserts the block into G as the residual ``x + g * out(y)`` with a learned
+    scalar g starting at 0, like :class:`SelfAttention`. x (N, C, H, W) -> (N, C, H, W).
+    """
+
+    def __init__(self, channels: int, kernel_size: int, conv):
+        super().__init__()
+        rel = max(channels // 16, 2)
+        mid = max(channels // 4, 1)
+        self.share = 8 if mid % 8 == 0 else 1
+        self.kernel_size = kernel_size
+        self.phi = conv(channels, rel, 1)
+        self.psi = conv(channels, rel, 1)
+        self.beta = conv(channels, mid, 1)
+        self.position = nn.Linear(2, 2, bias=False)
+        self.gamma_mlp = nn.Sequential(nn.ReLU(), conv(rel + 2, rel, 1), nn.ReLU(), conv(rel, mid // self.share, 1))
+        self.out = conv(mid, channels, 1)
+        self.gain = nn.Parameter(torch.zeros(()))
+
+    def _neighbours(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, C, H, W) -> (N, C, k*k, H*W), zero outside the image."""
+        k = self.kernel_size
+        return F.unfold(x, k, padding=k // 2).view(x.shape[0], x.shape[1], k * k, -1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, _, h, w = x.shape
+        k = self.kernel_size
+        rel = self.phi(x).flatten(2).unsqueeze(2) - self._neighbours(self.psi(x))  # (N, r, k*k, HW)
+        offsets = torch.arange(k, device=x.device, dtype=x.dtype) - k // 2
+        dy, dx = torch.meshgrid(offsets * (2.0 / max(h - 1, 1)), offsets * (2.0 / max(w - 1, 1)), indexing="ij")
+        pos = self.position(torch.stack([dy.flatten(), dx.flatten()], dim=1)).t()  # (2, k*k)
+        pos = pos[None, :, :, None].expand(n, 2, k * k, h * w)
+        logits = self.gamma_mlp(torch.cat([rel, pos], dim=1))  # (N, m/share, k*k, HW)
+        inside = self._neighbours(torch.ones(1, 1, h, w, device=x.device, dtype=x.dtype)) > 0
+        alpha = logits.masked_fill(~inside, float("-inf")).softmax(dim=2)
+        values = self._neighbours(self.beta(x))  # (N, m, k*k, HW)
+        m = values.shape[1]
+        y = (values.view(n, self.share, m // self.share, k * k, h * w) * alpha.unsqueeze(1)).sum(dim=3)
+        return x + self.gain * self.out(y.reshape(n, m, h, w))
+
+
+def generator_attention(kind: str, channels: int, conv, san_kernel: int) -> nn.Module:
+    """The self-attention block a generator inserts at ``g_attention_res``: ``"sagan"`` or ``"san"``."""
+    if kind == "sagan":
+        return SelfAttention(channels, conv)
+    if kind == "san":
+        return SANAttention(channels, san_kernel, conv)
+    raise ValueError(f"g_attention={kind!r} is unknown; choose 'sagan' or 'san'")
+
+
+REFERENCE_SOURCES = {  # which image feeds (key, query, value); the residual is always the primary image
+    "eq8": ("ref", "ref", "pri"),
+    "eq1": ("pri", "ref", "ref"),
+    "eq2": ("pri", "ref", "pri"),
+}
+
+
+class ReferenceAttention(nn.Module):
+    """Reference attention in D (Yu et al. 2021, Dual Contrastive Loss and Attention for GANs).
+
+    ``O = attn(K(T_a), Q(T_b), V(T_c)) + T_pri`` where ``sources`` picks (a, b, c):
+    ``"eq8"`` (main paper Eq. 8, default): key and query from the reference, value from the primary;
+    ``"eq1"`` (supplement Eq. 1): key from the primary, query and value from the reference;
+    ``"eq2"`` (supplement Eq. 2): key and value from the primary, query from the reference.
+    ``attn`` is :func:`attend`; K, Q are 1x1 convs to C/8 channels, V to C/2, followed by a 1x1 output conv back to
+    C. Following the equations there is no learned gate on the residual.
+    primary, reference (N, C, H, W) -> (N, C, H, W).
+    """
+
+    def __init__(self, channels: int, conv, sources: str = "eq8"):
+        super().__init__()
+        if sources not in REFERENCE_SOURCES:
+            raise ValueError(f"sources={sources!r} is unknown; choose one of {tuple(REFERENCE_SOURCES)}")
+        self.sources = sources
+        c8, c2 = max(channels // 8, 1), max(channels // 2, 1)
+        self.key = conv(channels, c8, 1, bias=False)
+        self.query = conv(channels, c8, 1, bias=False)
+        self.value = conv(channels, c2, 1, bias=False)
+        self.out = conv(c2, channels, 1, bias=False)
+
+    def forward(self, primary: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
+        feats = {"pri": primary, "ref": reference}
+        k, q, v = REFERENCE_SOURCES[self.sources]
+        return self.out(attend(self.key(feats[k]), self.query(feats[q]), self.value(feats[v]))) + primary
