@@ -1,0 +1,214 @@
+"""Named experiments and the three scales: the one place where presets live.
+
+A scale fixes the budget (resolution, widths, batch, steps, seeds, data size); a preset fixes the method (which
+architecture, head and loss terms a paper's row uses). ``preset(name, scale)`` combines the two into a
+:class:`~gancl.train.RunConfig`; pages vary one field at a time from there with ``config.replace(...)``.
+
+- ``smoke``: CI and nbval. Tiny models at 16 px, a few dozen steps, one seed: a whole page in under a minute on two
+  CPU cores. The numbers mean nothing, and pages say so.
+- ``small``: one CPU machine or one GPU, minutes per run, 32 px embedded data, three seeds: big enough for a
+  paper's direction of effect to show or not. The published book is built at this scale.
+- ``paper``: each paper's data set, resolution, batch, steps and seeds. Needs the real data on disk and GPUs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+from gancl.models import ModelConfig
+from gancl.train.config import DataConfig, EvalConfig, LossConfig, OptimConfig, RunConfig
+
+SCALE_NAMES = ("smoke", "small", "paper")
+
+
+@dataclass(frozen=True)
+class Scale:
+    """The budget of one scale (used by every preset; a paper preset overrides what its paper fixes)."""
+
+    name: str
+    resolution: int
+    g_channels: int
+    d_channels: int
+    z_dim: int
+    batch_size: int
+    steps: int
+    seeds: tuple
+    train_count: Optional[int]
+    val_count: int
+    log_every: int
+    diag_every: int
+    diag_count: int
+    fd_count: int
+    embed_dim: int
+
+
+SCALES = {
+    "smoke": Scale("smoke", resolution=16, g_channels=16, d_channels=16, z_dim=32, batch_size=32, steps=40,
+                   seeds=(0,), train_count=2000, val_count=128, log_every=10, diag_every=20, diag_count=64, fd_count=256, embed_dim=64),
+    "small": Scale("small", resolution=32, g_channels=32, d_channels=32, z_dim=64, batch_size=64, steps=1500,
+                   seeds=(0, 1, 2), train_count=20_000, val_count=512, log_every=50, diag_every=250, diag_count=256, fd_count=2000,
+                   embed_dim=128),
+    "paper": Scale("paper", resolution=32, g_channels=256, d_channels=128, z_dim=128, batch_size=64, steps=100_000,
+                   seeds=(0, 1, 2, 3), train_count=None, val_count=10_000, log_every=500, diag_every=2000, diag_count=1024,
+                   fd_count=10_000, embed_dim=512),
+}
+
+
+def scale(name: str) -> Scale:
+    if name not in SCALES:
+        raise ValueError(f"unknown scale {name!r}; choose one of {SCALE_NAMES}")
+    return SCALES[name]
+
+
+def base_config(scale_name: str, arch: str = "dcgan", dataset: str = "shapes", num_classes: int = 0,
+                name: str = "run", **model) -> RunConfig:
+    """A plain GAN at a scale: hinge loss, Adam 2e-4 (0.5, 0.999), EMA of G; ``model`` overrides ModelConfig."""
+    s = scale(scale_name)
+    return RunConfig(
+        name=name,
+        data=DataConfig(name=dataset, resolution=s.resolution, count=s.train_count, val_count=s.val_count),
+        model=ModelConfig(arch=arch, resolution=s.resolution, z_dim=s.z_dim, g_channels=s.g_channels,
+                          d_channels=s.d_channels, num_classes=num_classes, embed_dim=s.embed_dim, **model),
+        loss=LossConfig(),
+        optim=OptimConfig(steps=s.steps, batch_size=s.batch_size),
+        eval=EvalConfig(log_every=s.log_every, diag_every=s.diag_every, diag_count=s.diag_count, fd_count=s.fd_count),
+        progress=True,
+    )
+
+
+_PRESETS: dict = {}
+
+
+def register(name: str):
+    """Decorator: ``@register("paper/method")`` on a function (scale name) -> RunConfig."""
+
+    def wrap(fn: Callable[[str], RunConfig]):
+        if name in _PRESETS:
+            raise ValueError(f"preset {name!r} is registered twice")
+        _PRESETS[name] = fn
+        return fn
+
+    return wrap
+
+
+def names() -> list:
+    return sorted(_PRESETS)
+
+
+def preset(name: str, scale_name: str = "small", **overrides) -> RunConfig:
+    """The run config of preset ``name`` at ``scale_name``, with optional dotted overrides (``optim.steps=...``)."""
+    if name not in _PRESETS:
+        raise ValueError(f"unknown preset {name!r}; known presets: {', '.join(names())}")
+    config = _PRESETS[name](scale(scale_name).name)
+    config = dataclasses.replace(config, name=name)
+    return (config.replace(**overrides) if overrides else config).validate()
+
+
+def seeds(scale_name: str, chosen=None) -> list:
+    """The seeds a page runs: the scale's default (None), the first n (an int), or the given list."""
+    if chosen is None:
+        return list(scale(scale_name).seeds)
+    if isinstance(chosen, int) and not isinstance(chosen, bool):
+        if chosen < 1:
+            raise ValueError(f"seeds must be a positive count or a list of seeds, got {chosen}")
+        return list(range(chosen))
+    return [int(s) for s in chosen]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# ContraGAN (Kang & Park 2020): conditioning losses of Table 1 on one backbone and budget.
+# paper scale: BigGAN backbone on CIFAR-10 32 px, batch 64, hinge, Adam 2e-4 (0.5, 0.999), 5 D steps, t = 1.0, dim 512.
+
+def _contragan(scale_name: str, head: str, cond: str, **loss) -> RunConfig:
+    paper = scale_name == "paper"
+    arch = "resnet" if paper else "dcgan"
+    c = base_config(scale_name, arch=arch, dataset="cifar10" if paper else "shapes", num_classes=10,
+                    d_head=head)
+    c = c.replace(**{"loss.cond": cond, "loss.temperature": 1.0, "loss.cond_weight": 1.0,
+                     **{f"loss.{k}": v for k, v in loss.items()}})
+    if paper:
+        c = c.replace(**{"optim.n_dis": 5, "optim.batch_size": 64, "optim.steps": 100_000, "model.embed_dim": 512})
+    return c
+
+
+for _name, _head, _cond in [("acgan", "acgan", "acgan"), ("projgan", "proj", "proj"),
+                            ("pnca", "contrastive", "pnca"), ("ntxent", "contrastive", "ntxent"),
+                            ("eq7", "contrastive", "eq7"), ("2c", "contrastive", "2c")]:
+    register(f"contragan/{_name}")(lambda s, h=_head, c=_cond: _contragan(s, h, c))
+register("contragan/2c_aps")(lambda s: _contragan(s, "contrastive", "2c", aps=True))
+register("contragan/2c_cr")(lambda s: _contragan(s, "contrastive", "2c", cr_weight=10.0))
+
+
+@register("contragan/uncond")
+def _unconditional_contragan(scale_name: str) -> RunConfig:
+    return _contragan(scale_name, "none", "none").replace(**{"model.num_classes": 0})
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Dual Contrastive Loss and Attention (Yu et al. 2021), supplement's limited-data setting: StyleGAN2-style G with
+# self-attention, D with reference attention at the lowest resolution (Eq. 8), an n-shot subset.
+# paper scale: 128 px, 30k-image subsets (CelebA, AnimalFace, LSUN), attention at 8x8.
+
+def _dual(scale_name: str, ref_attention: bool, adv: str = "nonsat") -> RunConfig:
+    paper = scale_name == "paper"
+    res = 128 if paper else scale(scale_name).resolution
+    c = base_config(scale_name, arch="stylegan2", dataset="folder" if paper else "shapes",
+                    g_attention="san", g_attention_res=8,
+                    ref_attention_res=(8 if ref_attention else None))
+    c = c.replace(**{"data.count": 30_000 if paper else (2000 if scale_name == "small" else 256),
+                     "data.resolution": res, "model.resolution": res, "loss.adv": adv,
+                     "loss.augment": "" if paper else "translation,cutout"})
+    return c
+
+
+register("dual/baseline")(lambda s: _dual(s, False))
+register("dual/refattn")(lambda s: _dual(s, True))
+register("dual/dual_contrastive")(lambda s: _dual(s, False, adv="dual_contrastive"))
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# MsConD (Lee, Kim & Lee): StyleGAN2-style single-output D against the multi-scale D, with and without the per-scale
+# contrastive term, on the multi-object scenes. paper scale: 256 px scenes (Cityscapes/COCO-like), branches 16 and 8.
+
+def _msconD(scale_name: str, multiscale: bool, contrastive: bool) -> RunConfig:
+    paper = scale_name == "paper"
+    res = 256 if paper else scale(scale_name).resolution
+    branches = (16, 8) if paper else ((8, 4) if res >= 16 else ())
+    c = base_config(scale_name, arch="stylegan2", dataset="folder" if paper else "scenes",
+                    multiscale_res=branches if multiscale else (),
+                    ms_proj_dim=256 if paper else 64)
+    return c.replace(**{"data.resolution": res, "model.resolution": res, "loss.adv": "nonsat",
+                        "loss.ms_contrastive_weight": 1.0 if contrastive else 0.0})
+
+
+register("msconD/stylegan2")(lambda s: _msconD(s, False, False))
+register("msconD/multiscale")(lambda s: _msconD(s, True, False))
+register("msconD/msconD")(lambda s: _msconD(s, True, True))
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# FakeCLR (Li et al. 2022): StyleGAN2-style G on a 100-image subset with DiffAugment on an ADA-linear schedule as the
+# baseline; contrastive variants add the projection head, momentum D and queue (authors' code: head 512-512-128,
+# t = 0.2, momentum 0.999, weights D 1.0 / G 0.1). paper scale: FFHQ-100 at 256 px in the paper; 128 px here.
+
+def _fakeclr(scale_name: str, instance: str = "none", **loss) -> RunConfig:
+    paper = scale_name == "paper"
+    res = 128 if paper else scale(scale_name).resolution
+    c = base_config(scale_name, arch="stylegan2", dataset="folder" if paper else "shapes",
+                    instance_head_dim=128 if instance != "none" else 0)
+    steps = c.optim.steps
+    c = c.replace(**{"data.count": 100, "data.resolution": res, "model.resolution": res, "loss.adv": "nonsat",
+                     "loss.augment": "color,translation,cutout", "loss.augment_ramp": max(steps // 2, 1),
+                     "loss.instance": instance, "loss.instance_queue": 64 if not paper else 500,
+                     **{f"loss.{k}": v for k, v in loss.items()}})
+    return c
+
+
+register("fakeclr/baseline")(lambda s: _fakeclr(s))
+register("fakeclr/instance_real")(lambda s: _fakeclr(s, "real"))
+register("fakeclr/instance_fake")(lambda s: _fakeclr(s, "fake"))
+register("fakeclr/instance_perturbation")(lambda s: _fakeclr(s, "perturbation", noise_related=False))
+register("fakeclr/fakeclr")(lambda s: _fakeclr(s, "perturbation", noise_related=True, diversity_queue=True,
+                                               forgetting_factor=True))

@@ -1,0 +1,11 @@
+"""Training: the run config, the accelerate-based trainer and the cached ``train(config, seed)`` entry point."""
+
+from gancl.train.config import DataConfig, EvalConfig, LossConfig, OptimConfig, RunConfig
+from gancl.train.history import read_history
+from gancl.train.run import RunResult, load_run, run_path, train
+from gancl.train.trainer import CheckpointError, NonFiniteLossError, Trainer, TrainingInterrupted
+
+__all__ = [
+    "DataConfig", "EvalConfig", "LossConfig", "OptimConfig", "RunConfig", "RunResult", "Trainer", "train",
+    "load_run", "run_path", "read_history", "CheckpointError", "NonFiniteLossError", "TrainingInterrupted",
+]

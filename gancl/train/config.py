@@ -1,0 +1,215 @@
+"""Run configuration: one dataclass tree that, with a seed, determines a training run completely.
+
+A run is identified by :meth:`RunConfig.run_id`, a hash of every field that can change its results (data, model,
+objective, optimisation, evaluation) plus the seed. Fields that only change how a run is watched or stored
+(progress bar, checkpoint interval, tracker) are excluded, so changing them reuses the cached run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Optional
+
+from gancl.models import ModelConfig
+
+ADV_LOSSES = ("hinge", "nonsat", "dual_contrastive")
+#: Conditioning objectives: "proj" lives in D's head; the others add a loss term (ContraGAN Table 1 rows).
+COND_LOSSES = ("none", "proj", "acgan", "pnca", "ntxent", "eq7", "2c")
+INSTANCE_MODES = ("none", "real", "fake", "perturbation")
+MIXED_PRECISION = ("no", "fp16", "bf16")
+
+
+@dataclass
+class DataConfig:
+    """Which images D sees. ``count`` makes an n-shot subset; ``val_count`` held-out reals for diagnostics."""
+
+    name: str = "shapes"
+    resolution: int = 32
+    count: Optional[int] = None
+    data_dir: Optional[str] = None
+    seed: int = 0
+    val_count: int = 512
+
+
+@dataclass
+class LossConfig:
+    """The objective, composed from the four papers' terms.
+
+    adv: adversarial loss; "dual_contrastive" is Yu et al.'s dual contrastive loss replacing the binary one.
+    cond / cond_weight / temperature: conditioning term (ContraGAN Table 1); D minimises it on reals, G on fakes.
+    aps: 2C with an augmented view of the same image as the positive instead of the class proxy (ContraGAN Table 4).
+    cr_weight: consistency regularisation on reals (ContraGAN Table 4, "CR").
+    augment / augment_p / augment_ramp: DiffAugment policy on every D input; probability p, ramped linearly over
+        ``augment_ramp`` steps when > 0 (the ADA-linear baseline of FakeCLR).
+    ms_contrastive_weight / ms_temperature: MsConD per-scale contrastive term (the book's reading, see gancl.losses).
+    instance*: FakeCLR's instance discrimination (Eq. 6-8) and its three techniques.
+    """
+
+    adv: str = "hinge"
+    cond: str = "none"
+    cond_weight: float = 1.0
+    temperature: float = 1.0
+    #: ContraGAN Eq. 7 as printed in the other version of the paper (denominator over y_k != y_i)
+    eq7_exclude_same_label: bool = False
+    aps: bool = False
+    cr_weight: float = 0.0
+    augment: str = ""
+    augment_p: float = 1.0
+    augment_ramp: int = 0
+    #: the second view for NT-Xent, APS, CR, MsConD and FakeCLR keys (flip + translation as in the authors' code)
+    view_augment: str = "flip,translation"
+    ms_contrastive_weight: float = 0.0
+    ms_temperature: float = 0.5
+    instance: str = "none"
+    instance_weight_d: float = 1.0
+    instance_weight_g: float = 0.1
+    instance_temperature: float = 0.2
+    instance_momentum: float = 0.999
+    instance_queue: int = 256
+    #: FakeCLR noise-related latent augmentation (eps ~ l1*|z|); False: fixed radius ``perturb_radius``.
+    noise_related: bool = True
+    perturb_l1: float = 0.1
+    perturb_radius: float = 0.1
+    perturb_max_abs: Optional[float] = None
+    diversity_queue: bool = False
+    queue_min: int = 32
+    forgetting_factor: bool = False
+    forgetting_tau: float = 0.01
+    authors_constant_bias: bool = False
+
+
+@dataclass
+class OptimConfig:
+    """Adam for G and D; ``steps`` counts G updates, each preceded by ``n_dis`` D updates on fresh batches."""
+
+    steps: int = 1000
+    batch_size: int = 64
+    n_dis: int = 1
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    betas: tuple = (0.5, 0.999)
+    ema_beta: float = 0.999
+    ema_start: int = 0
+
+
+@dataclass
+class EvalConfig:
+    """What the trainer measures as it goes (written to the run history)."""
+
+    log_every: int = 50
+    diag_every: int = 200
+    diag_count: int = 256
+    fd_every: int = 0
+    fd_count: int = 1000
+    extractor: str = "domain"
+
+
+@dataclass
+class RunConfig:
+    name: str = "run"
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
+    mixed_precision: str = "no"
+    # below: how the run is watched and stored; not part of its identity
+    checkpoint_every: int = 500
+    progress: bool = True
+    tracker: Optional[str] = "auto"
+
+    _NOT_IDENTITY = ("name", "checkpoint_every", "progress", "tracker")
+
+    def validate(self) -> "RunConfig":
+        """Raise ValueError naming the first inconsistent setting; returns self."""
+        m, l, o = self.model, self.loss, self.optim
+        if hasattr(m, "validate"):
+            m.validate()
+        if m.resolution != self.data.resolution:
+            raise ValueError(f"model.resolution {m.resolution} differs from data.resolution {self.data.resolution}")
+        checks = [
+            (l.adv in ADV_LOSSES, f"loss.adv {l.adv!r} is unknown; choose one of {ADV_LOSSES}"),
+            (l.cond in COND_LOSSES, f"loss.cond {l.cond!r} is unknown; choose one of {COND_LOSSES}"),
+            (l.instance in INSTANCE_MODES, f"loss.instance {l.instance!r} is unknown; choose one of {INSTANCE_MODES}"),
+            (self.mixed_precision in MIXED_PRECISION,
+             f"mixed_precision {self.mixed_precision!r} is unknown; choose one of {MIXED_PRECISION}"),
+            (o.steps > 0 and o.batch_size > 0 and o.n_dis > 0, "optim.steps, batch_size and n_dis must be positive"),
+            (l.temperature > 0 and l.instance_temperature > 0 and l.ms_temperature > 0, "temperatures must be > 0"),
+            (0.0 <= l.augment_p <= 1.0, f"loss.augment_p must be in [0, 1], got {l.augment_p}"),
+        ]
+        for ok, msg in checks:
+            if not ok:
+                raise ValueError(msg)
+        needs_head = {"proj": "proj", "acgan": "acgan", "pnca": "contrastive", "ntxent": "contrastive",
+                      "eq7": "contrastive", "2c": "contrastive"}
+        if l.cond in needs_head and m.d_head != needs_head[l.cond]:
+            raise ValueError(f"loss.cond={l.cond!r} needs model.d_head={needs_head[l.cond]!r}, got {m.d_head!r}")
+        if l.cond != "none" and m.num_classes < 1:
+            raise ValueError(f"loss.cond={l.cond!r} is a conditioning objective: set model.num_classes")
+        if l.aps and l.cond != "2c":
+            raise ValueError("loss.aps replaces the proxy positive of 2C: it needs loss.cond='2c'")
+        if l.instance != "none" and m.instance_head_dim <= 0:
+            raise ValueError(f"loss.instance={l.instance!r} needs model.instance_head_dim > 0 (the projection head)")
+        if l.ms_contrastive_weight > 0 and not m.multiscale_res:
+            raise ValueError("loss.ms_contrastive_weight > 0 needs a multi-scale D: set model.multiscale_res")
+        return self
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def identity(self) -> dict:
+        d = self.to_dict()
+        for k in self._NOT_IDENTITY:
+            d.pop(k, None)
+        return d
+
+    def run_id(self, seed: int) -> str:
+        """A short stable hash of (identity, seed): the name of the run's folder in the run cache."""
+        blob = json.dumps({"config": self.identity(), "seed": int(seed)}, sort_keys=True, default=list)
+        return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "RunConfig":
+        """Build from nested dicts (e.g. a JSON/YAML file); unknown keys are an error naming them."""
+        d = dict(d)
+        parts = {"data": DataConfig, "model": ModelConfig, "loss": LossConfig, "optim": OptimConfig, "eval": EvalConfig}
+        kwargs = {}
+        for key, value in d.items():
+            if key in parts:
+                kwargs[key] = _build(parts[key], value or {}, key)
+            elif key in {f.name for f in dataclasses.fields(cls)}:
+                kwargs[key] = value
+            else:
+                raise ValueError(f"unknown config key {key!r}; known: {sorted(f.name for f in dataclasses.fields(cls))}")
+        return cls(**kwargs)
+
+    def replace(self, **overrides) -> "RunConfig":
+        """A copy with dotted overrides, e.g. ``cfg.replace(**{"optim.steps": 10, "loss.cond": "2c"})``."""
+        d = self.to_dict()
+        for key, value in overrides.items():
+            node, *path = key.split(".")
+            target = d
+            for part in [node, *path][:-1]:
+                if part not in target or not isinstance(target[part], dict):
+                    raise ValueError(f"unknown config section in override {key!r}")
+                target = target[part]
+            leaf = [node, *path][-1]
+            if leaf not in target:
+                raise ValueError(f"unknown config field in override {key!r}; known here: {sorted(target)}")
+            target[leaf] = value
+        return RunConfig.from_dict(d)
+
+
+def _build(cls, values: dict, where: str):
+    names = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = set(values) - set(names)
+    if unknown:
+        raise ValueError(f"unknown field(s) {sorted(unknown)} in config section {where!r}; known: {sorted(names)}")
+    values = dict(values)
+    for k, v in values.items():
+        if isinstance(v, list):
+            values[k] = tuple(v)  # JSON has no tuples; the dataclasses use them (betas, multiscale_res)
+    return cls(**values)

@@ -1,0 +1,585 @@
+"""The trainer: G, D, EMA of G, n_dis D steps per G step, on HuggingFace accelerate.
+
+One run is a pure function of (config, seed), whatever the number of processes: every random draw (real batch
+indices, latents, labels, augmentation parameters, latent perturbations) is made for the *global* batch from the
+run's own generators, identically on every process, and each process takes its slice. So a run on two processes
+with batch B/2 each follows the run on one process with batch B (up to float summation order), and a resumed run
+follows the uninterrupted one.
+
+What a run writes (rank 0), in its folder:
+  ``config.json``, ``history.jsonl`` (one row per log interval, columns in :mod:`gancl.train.history`),
+  ``checkpoint/`` (``accelerator.save_state`` + ``gancl_state.pt``, replaced atomically), ``final.pt`` (weights),
+  ``result.json`` (summary, written last: its presence marks a finished run).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import dataclasses
+import json
+import os
+import shutil
+import signal
+import time
+from pathlib import Path
+from typing import Optional
+
+import torch
+from tqdm.auto import tqdm
+
+from gancl import losses
+from gancl.data import apply_augment, get_dataset, linear_strength, sample_augment, to_float
+from gancl.models import DOutput, build_discriminator, build_generator
+from gancl.train.config import RunConfig
+from gancl.train.history import History
+from gancl.train.objective import Objective
+
+
+class NonFiniteLossError(FloatingPointError):
+    """A loss term became NaN or inf; the last good checkpoint is kept."""
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint exists but cannot be read."""
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """SIGTERM/SIGINT arrived; a checkpoint was written and the run can be resumed by asking for it again."""
+
+
+def _stream(seed: int, name: str) -> torch.Generator:
+    """An independent CPU generator per purpose, seeded from (run seed, purpose)."""
+    offset = {"init": 0, "data": 1, "latent": 2, "augment": 3, "ref": 4, "perturb": 5, "diag": 6}[name]
+    return torch.Generator().manual_seed(int(seed) * 1000 + offset)
+
+
+def split_output(out: DOutput, sizes: list) -> list:
+    """Cut one DOutput of a concatenated batch into one DOutput per segment (sizes along the batch dimension)."""
+    parts = [dict() for _ in sizes]
+    for f in dataclasses.fields(out):
+        value = getattr(out, f.name)
+        for i, chunk in enumerate(_split_value(value, sizes, f.name)):
+            parts[i][f.name] = chunk
+    return [DOutput(**p) for p in parts]
+
+
+def _split_value(value, sizes, name):
+    if value is None or name == "class_embeddings":  # the class table is shared, not per sample
+        return [value] * len(sizes)
+    if isinstance(value, dict):
+        per_key = {k: v.split(sizes) for k, v in value.items()}
+        return [{k: per_key[k][i] for k in value} for i in range(len(sizes))]
+    return list(value.split(sizes))
+
+
+def spectral_norms(module: torch.nn.Module) -> dict:
+    """Largest singular value of every weight of ``module`` before spectral normalisation (ContraGAN Fig. 3).
+
+    Reads ``parametrizations.weight.original`` (torch's parametrised spectral norm) or ``weight_orig`` (the hook
+    version), else the plain weight; conv kernels are flattened to (out, in*k*k).
+    """
+    out = {}
+    for name, mod in module.named_modules():
+        if hasattr(mod, "parametrizations") and hasattr(mod.parametrizations, "weight"):
+            w = mod.parametrizations.weight.original
+        elif hasattr(mod, "weight_orig"):
+            w = mod.weight_orig
+        elif isinstance(mod, (torch.nn.Conv2d, torch.nn.Linear)):
+            w = mod.weight
+        else:
+            continue
+        if w is None or w.dim() < 2:
+            continue
+        with torch.no_grad():
+            out[name or "root"] = float(torch.linalg.matrix_norm(w.detach().float().flatten(1), ord=2))
+    return out
+
+
+class Trainer:
+    """Train one run. Use :func:`gancl.train.train` for the cached entry point; this class is the machinery.
+
+    Args:
+        config: the run's configuration (validated here).
+        seed: the run seed (model init and every random stream).
+        run_dir: where the run's files go; a checkpoint there is resumed.
+        device: "auto" (accelerate's choice: GPU when present), "cpu" or "cuda".
+    """
+
+    def __init__(self, config: RunConfig, seed: int, run_dir, device: str = "auto"):
+        from accelerate import Accelerator
+        from accelerate.utils import DistributedDataParallelKwargs, set_seed
+
+        self.cfg = config.validate()
+        self.seed = int(seed)
+        self.run_dir = Path(run_dir)
+        log_with = _tracker(config.tracker)
+        # two D forwards (train-mode spectral norm updates) may precede one backward: no buffer broadcast in forward
+        ddp = DistributedDataParallelKwargs(broadcast_buffers=False)
+        self.acc = Accelerator(cpu=(device == "cpu"), mixed_precision=config.mixed_precision, kwargs_handlers=[ddp],
+                               log_with=log_with, project_dir=str(self.run_dir))
+        self.world, self.rank = self.acc.num_processes, self.acc.process_index
+        if config.optim.batch_size % self.world:
+            raise ValueError(f"batch_size {config.optim.batch_size} is not divisible by the {self.world} processes")
+        self.local_batch = config.optim.batch_size // self.world
+        self.device = self.acc.device
+
+        d = config.data
+        self.train_set = get_dataset(d.name, d.resolution, "train", d.count, d.data_dir, d.seed)
+        self.val_set = get_dataset(d.name, d.resolution, "val", d.val_count, d.data_dir, d.seed)
+        self.num_classes = config.model.num_classes
+        if self.num_classes and self.num_classes != self.train_set.num_classes:
+            raise ValueError(f"model.num_classes={self.num_classes} but data set {d.name!r} has "
+                             f"{self.train_set.num_classes} classes")
+
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.seed)
+            G, D = build_generator(config.model), build_discriminator(config.model)
+        # the global RNG feeds what gancl does not draw itself (StyleGAN2 noise inputs): seeded per process, and
+        # saved/restored with the checkpoint by accelerate
+        set_seed(self.seed, device_specific=True)
+        self.G_ema = copy.deepcopy(G).eval().requires_grad_(False).to(self.device)
+        self.D_momentum = None
+        if config.loss.instance != "none":
+            self.D_momentum = copy.deepcopy(D).requires_grad_(False).to(self.device)
+        o = config.optim
+        opt_g = torch.optim.Adam(G.parameters(), lr=o.lr_g, betas=tuple(o.betas))
+        opt_d = torch.optim.Adam(D.parameters(), lr=o.lr_d, betas=tuple(o.betas))
+        self.G, self.D, self.opt_g, self.opt_d = self.acc.prepare(G, D, opt_g, opt_d)
+        self.g_plain, self.d_plain = self.acc.unwrap_model(self.G), self.acc.unwrap_model(self.D)
+        self.objective = Objective(config.loss, self.num_classes)
+        self.queue = self._build_queue()
+        self.gens = {k: _stream(self.seed, k) for k in ("data", "latent", "augment", "ref", "perturb")}
+        self.step = 0
+        self.train_seconds = 0.0
+        self.history = History(self.run_dir / "history.jsonl", enabled=self.acc.is_main_process)
+        self._stop_signal = None
+        self._sums: dict = {}  # loss sums since the last history row (kept in checkpoints: resumed rows are exact)
+        self._last_logits: dict = {}
+
+    # ---------------------------------------------------------------- sampling (global batch, local slice)
+    def _local(self, x: torch.Tensor) -> torch.Tensor:
+        return x[self.rank * self.local_batch:(self.rank + 1) * self.local_batch]
+
+    def sample_reals(self, generator: torch.Generator):
+        """A batch of training reals with replacement: images (b, 3, R, R) float on device, labels (b,)."""
+        idx = self._local(torch.randint(len(self.train_set), (self.cfg.optim.batch_size,), generator=generator))
+        images = to_float(self.train_set.images[idx]).to(self.device, non_blocking=True)
+        return images, self.train_set.labels[idx].to(self.device)
+
+    def sample_latents(self):
+        """Latents (b, z_dim) and uniformly drawn class labels (b,) (zeros when unconditional)."""
+        n = self.cfg.optim.batch_size
+        z = torch.randn(n, self.g_plain.z_dim, generator=self.gens["latent"])
+        y = torch.randint(max(self.num_classes, 1), (n,), generator=self.gens["latent"])
+        return self._local(z).to(self.device), self._local(y).to(self.device)
+
+    def augment(self, x: torch.Tensor, policy: Optional[str] = None, p: Optional[float] = None) -> torch.Tensor:
+        """DiffAugment with parameters drawn for the global batch (the run's augmentation policy by default)."""
+        c = self.cfg.loss
+        policy = c.augment if policy is None else policy
+        if not policy:
+            return x
+        if p is None:
+            p = linear_strength(self.step, c.augment_ramp, c.augment_p) if c.augment_ramp else c.augment_p
+        params = sample_augment(self.cfg.optim.batch_size, x.shape[-1], policy, p, self.gens["augment"])
+        return apply_augment(x, params.slice(self.rank * self.local_batch, (self.rank + 1) * self.local_batch))
+
+    def view(self, x: torch.Tensor) -> torch.Tensor:
+        """A second view of images for contrastive/consistency terms: the run's augmentation then ``view_augment``."""
+        return self.augment(self.augment(x), self.cfg.loss.view_augment, 1.0)
+
+    def perturb(self, z: torch.Tensor) -> torch.Tensor:
+        """FakeCLR latent augmentation of local latents, drawn for the global batch."""
+        c = self.cfg.loss
+        n = self.cfg.optim.batch_size
+        noise = self._local(torch.randn(n, z.shape[1], generator=self.gens["perturb"])).to(z.device)
+        scale = z.abs() if c.noise_related else torch.ones_like(z)
+        if c.noise_related and c.perturb_max_abs is not None:
+            scale = scale.clamp(max=c.perturb_max_abs)
+        radius = c.perturb_l1 if c.noise_related else c.perturb_radius
+        return z + noise * radius * scale
+
+    # ---------------------------------------------------------------- forwards
+    def _discriminate(self, D, segments: list, labels: list, refs: Optional[torch.Tensor]):
+        """One D forward over several image batches concatenated (D has no batch coupling); one DOutput per batch."""
+        x, y = torch.cat(segments), torch.cat(labels)
+        ref = None if refs is None else refs.repeat(len(segments), 1, 1, 1)
+        with self.acc.autocast():
+            out = D(x, y if self.num_classes else None, ref=ref)
+        return split_output(out, [s.shape[0] for s in segments])
+
+    def _refs(self) -> Optional[torch.Tensor]:
+        """Reference images for reference attention: a random real batch from its own stream."""
+        if self.cfg.model.ref_attention_res is None:
+            return None
+        return self.sample_reals(self.gens["ref"])[0]
+
+    # ---------------------------------------------------------------- phases
+    def d_step(self) -> dict:
+        cfg = self.cfg.loss
+        real, y_real = self.sample_reals(self.gens["data"])
+        z, y_fake = self.sample_latents()
+        with torch.no_grad(), self.acc.autocast():
+            fake = self.g_plain(z, y_fake if self.num_classes else None).float()
+        segments, labels = [self.augment(real), self.augment(fake)], [y_real, y_fake]
+        if self.objective.needs_view():
+            segments.append(self.view(real))
+            labels.append(y_real)
+        outs = self._discriminate(self.D, segments, labels, self._refs())
+        view = outs[2] if len(outs) > 2 else None
+        terms = self.objective.d_terms(outs[0], outs[1], y_real, y_fake, view)
+        if cfg.instance != "none":
+            terms["instance"] = cfg.instance_weight_d * self._instance_term(real, y_real, z, y_fake, fake, outs)
+        self._check_finite(terms, "D")
+        self.opt_d.zero_grad(set_to_none=True)
+        self.acc.backward(sum(terms.values()))
+        self.opt_d.step()
+        if self.D_momentum is not None:
+            losses.momentum_update(self.D_momentum, self.d_plain, cfg.instance_momentum)
+        self._last_logits = {"real": outs[0], "fake": outs[1]}
+        return {f"D/{k}": v.detach() for k, v in terms.items()}
+
+    def g_step(self) -> dict:
+        cfg = self.cfg.loss
+        z, y_fake = self.sample_latents()
+        self.d_plain.requires_grad_(False)
+        try:
+            with self.acc.autocast():
+                fake = self.G(z, y_fake if self.num_classes else None)
+            segments, labels = [self.augment(fake)], [y_fake]
+            if self.objective.g_needs_view():
+                segments.append(self.view(fake))
+                labels.append(y_fake)
+            refs = self._refs()
+            # D is not updated here: call the unwrapped module so DDP expects no gradient sync for it
+            outs = self._discriminate(self.d_plain, segments, labels, refs)
+            real_out = None
+            if cfg.adv == "dual_contrastive":
+                real, y_real = self.sample_reals(self.gens["data"])
+                with torch.no_grad():
+                    real_out = self._discriminate(self.d_plain, [self.augment(real)], [y_real], refs)[0]
+            terms = self.objective.g_terms(outs[0], y_fake, real_out, outs[1] if len(outs) > 1 else None)
+            if cfg.instance in ("fake", "perturbation") and cfg.instance_weight_g > 0:
+                key = self._instance_key(z, y_fake, fake.detach())
+                terms["instance"] = cfg.instance_weight_g * self._instance_loss(outs[0].instance_proj, key)
+            self._check_finite(terms, "G")
+            self.opt_g.zero_grad(set_to_none=True)
+            self.acc.backward(sum(terms.values()))
+            self.opt_g.step()
+        finally:
+            self.d_plain.requires_grad_(True)
+        self._update_ema()
+        return {f"G/{k}": v.detach() for k, v in terms.items()}
+
+    # ---------------------------------------------------------------- FakeCLR
+    def _build_queue(self):
+        c = self.cfg.loss
+        if c.instance == "none":
+            return None
+        kw = {}
+        if c.diversity_queue:
+            kw = {"final_size": c.queue_min, "decay_steps": self.cfg.optim.steps}
+        return losses.FakeQueue(self.cfg.model.instance_head_dim, c.instance_queue, forgetting=c.forgetting_factor,
+                                tau_m=c.forgetting_tau, authors_constant_bias=c.authors_constant_bias,
+                                seed=self.seed, device=self.device, **kw)
+
+    @torch.no_grad()
+    def _instance_key(self, z, y, fake):
+        """Momentum-encoder keys (b, d): another view of the same reals/fakes, or the fakes of perturbed latents."""
+        mode = self.cfg.loss.instance
+        if mode == "perturbation":
+            with self.acc.autocast():
+                fake = self.g_plain(self.perturb(z), y if self.num_classes else None).float()
+        source = self.augment(fake)
+        return self._discriminate(self.D_momentum, [source], [y], self._refs())[0].instance_proj.float()
+
+    def _instance_loss(self, query, key):
+        fn = {"real": losses.instance_real_loss, "fake": losses.instance_fake_loss,
+              "perturbation": losses.instance_perturbation_loss}[self.cfg.loss.instance]
+        return fn(query.float(), key, self.queue, self.step, self.cfg.loss.instance_temperature)
+
+    def _instance_term(self, real, y_real, z, y_fake, fake, outs):
+        """FakeCLR Eq. 6-8 in the D phase: queries from D's main forward, keys from the momentum D, then enqueue."""
+        if self.cfg.loss.instance == "real":
+            query, key = outs[0].instance_proj, self._instance_key(None, y_real, real)
+        else:
+            query, key = outs[1].instance_proj, self._instance_key(z, y_fake, fake)
+        loss = self._instance_loss(query, key)
+        self.queue.push(key, self.step)
+        return loss
+
+    # ---------------------------------------------------------------- bookkeeping
+    @torch.no_grad()
+    def _update_ema(self):
+        o = self.cfg.optim
+        beta = o.ema_beta if self.step >= o.ema_start else 0.0
+        for pe, p in zip(self.G_ema.parameters(), self.g_plain.parameters()):
+            pe.lerp_(p.detach(), 1.0 - beta)
+        for be, b in zip(self.G_ema.buffers(), self.g_plain.buffers()):
+            be.copy_(b)
+
+    def _check_finite(self, terms: dict, phase: str):
+        for name, value in terms.items():
+            if not torch.isfinite(value.detach()).all():
+                last = self.run_dir / "checkpoint"
+                where = f"the last good checkpoint is {last}" if last.exists() else "no checkpoint was written yet"
+                raise NonFiniteLossError(
+                    f"{phase} loss term {name!r} is {float(value.detach())} at step {self.step} of run {self.run_dir.name}; "
+                    f"{where}. Lower the learning rate, raise the temperature or use mixed_precision='no'.")
+
+    def _logit_stats(self) -> dict:
+        row = {}
+        for kind, out in self._last_logits.items():
+            outputs = {"final": out.logits}
+            outputs.update({str(k): v for k, v in out.scale_logits.items() if str(k) != "1"})
+            for name, v in outputs.items():
+                v = v.detach().float().flatten()
+                row[f"logits/{name}/{kind}/mean"] = float(v.mean())
+                row[f"logits/{name}/{kind}/std"] = float(v.std()) if v.numel() > 1 else 0.0
+        return row
+
+    @torch.no_grad()
+    def diagnostics(self) -> dict:
+        """Authenticity accuracy on train reals, held-out reals and fakes (ContraGAN Fig. 3) and D's spectral norms.
+
+        Uses fixed images and latents (their own generator), D in eval mode, so curves compare like with like.
+        """
+        n = self.cfg.eval.diag_count
+        gen = _stream(self.seed, "diag")
+        D, G = self.d_plain, self.G_ema
+        was_training = D.training
+        D.eval()
+        train_x = to_float(self.train_set.images[:n]).to(self.device)
+        val_x = to_float(self.val_set.images[:n]).to(self.device)
+        y_train, y_val = self.train_set.labels[:n].to(self.device), self.val_set.labels[:n].to(self.device)
+        z = torch.randn(n, self.g_plain.z_dim, generator=gen).to(self.device)
+        y_fake = torch.randint(max(self.num_classes, 1), (n,), generator=gen).to(self.device)
+        cond = self.num_classes > 0
+        fake = G(z, y_fake if cond else None)
+        refs = None
+        if self.cfg.model.ref_attention_res is not None:
+            refs = to_float(self.train_set.images[torch.randint(len(self.train_set), (n,), generator=gen)]).to(self.device)
+
+        def logits(x, y):
+            r = None if refs is None else refs[: x.shape[0]]
+            return D(x, y if cond else None, ref=r).logits.float().flatten()
+
+        row = {
+            "acc/train_real": float((logits(train_x, y_train) > 0).float().mean()),
+            "acc/val_real": float((logits(val_x, y_val) > 0).float().mean()),
+            "acc/fake": float((logits(fake, y_fake) < 0).float().mean()),
+        }
+        D.train(was_training)
+        row.update({f"sn/{k}": v for k, v in spectral_norms(D).items()})
+        return row
+
+    # ---------------------------------------------------------------- checkpoints
+    def _extra_state(self) -> dict:
+        state = {
+            "step": self.step,
+            "train_seconds": self.train_seconds,
+            "G_ema": self.G_ema.state_dict(),
+            "generators": {k: g.get_state() for k, g in self.gens.items()},
+            "loss_sums": {k: torch.tensor([total, n], dtype=torch.float64) for k, (total, n) in self._sums.items()},
+        }
+        if self.D_momentum is not None:
+            state["D_momentum"] = self.D_momentum.state_dict()
+        if self.queue is not None:
+            state["queue"] = self.queue.state_dict()
+        return state
+
+    def save_checkpoint(self):
+        """Write the checkpoint into a temporary folder, then swap it in: a crash never leaves half a checkpoint."""
+        final, tmp, old = (self.run_dir / n for n in ("checkpoint", "checkpoint.tmp", "checkpoint.old"))
+        if self.acc.is_main_process:
+            shutil.rmtree(tmp, ignore_errors=True)
+        self.acc.wait_for_everyone()
+        self.acc.save_state(str(tmp), safe_serialization=False)
+        if self.acc.is_main_process:
+            torch.save(self._extra_state(), tmp / "gancl_state.pt")
+            if final.exists():
+                shutil.rmtree(old, ignore_errors=True)
+                os.replace(final, old)
+            os.replace(tmp, final)
+            shutil.rmtree(old, ignore_errors=True)
+        self.acc.wait_for_everyone()
+
+    def load_checkpoint(self) -> bool:
+        """Resume from ``run_dir/checkpoint`` (or ``checkpoint.old`` if a swap was cut short). False when none."""
+        folder = next((self.run_dir / n for n in ("checkpoint", "checkpoint.old") if (self.run_dir / n).is_dir()), None)
+        if folder is None:
+            return False
+        try:
+            self.acc.load_state(str(folder))
+            state = torch.load(folder / "gancl_state.pt", map_location=self.device, weights_only=True)
+            self.G_ema.load_state_dict(state["G_ema"])
+            for k, g in self.gens.items():
+                g.set_state(state["generators"][k])
+            if self.D_momentum is not None:
+                self.D_momentum.load_state_dict(state["D_momentum"])
+            if self.queue is not None:
+                self.queue.load_state_dict(state["queue"])
+        except Exception as e:  # any unreadable piece means the same thing to the user
+            raise CheckpointError(
+                f"checkpoint {folder} cannot be read ({type(e).__name__}: {e}). Delete that folder to restart the "
+                "run from scratch, or ask for the run with force=True.") from e
+        self.step, self.train_seconds = int(state["step"]), float(state["train_seconds"])
+        self._sums = {k: (float(v[0]), int(v[1])) for k, v in state["loss_sums"].items()}
+        self.history.truncate_after(self.step)
+        return True
+
+    # ---------------------------------------------------------------- the loop
+    @contextlib.contextmanager
+    def _signals(self):
+        """SIGTERM/SIGINT set a flag; the loop checkpoints at the end of the current step and stops."""
+        import threading
+
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {}
+
+        def handler(signum, frame):
+            self._stop_signal = signum
+
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            previous[sig] = signal.signal(sig, handler)
+        try:
+            yield
+        finally:
+            for sig, h in previous.items():
+                signal.signal(sig, h)
+
+    def fit(self, fd_fn=None, until: Optional[int] = None) -> Optional[dict]:
+        """Train to ``optim.steps`` from wherever the run stands and return the summary.
+
+        ``fd_fn(G_ema) -> float`` is called every ``eval.fd_every`` steps when given (the history's ``fd``).
+        ``until``: stop early at that step with a checkpoint and return None (train a run in pieces).
+        """
+        cfg, o, e = self.cfg, self.cfg.optim, self.cfg.eval
+        stop = o.steps if until is None else min(until, o.steps)
+        if self.step == 0:
+            self.history.reset()
+            if self.acc.is_main_process:
+                (self.run_dir / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2, default=list))
+        if self.acc.trackers == [] and self.acc.log_with:
+            self.acc.init_trackers("gancl", config=_flat(cfg.identity()))
+        bar = tqdm(total=o.steps, initial=self.step, desc=cfg.name, disable=not (cfg.progress and self.acc.is_main_process),
+                   dynamic_ncols=True, leave=False)
+        with self._signals():
+            while self.step < stop:
+                t0 = time.perf_counter()
+                for _ in range(o.n_dis):
+                    _accumulate(self._sums, self.d_step())
+                _accumulate(self._sums, self.g_step())
+                self.step += 1
+                self.train_seconds += time.perf_counter() - t0
+                bar.update(1)
+                last = self.step == o.steps
+                if self.step % e.log_every == 0 or last:
+                    row = self._log_row(self._sums)
+                    self._sums = {}
+                    if e.diag_every and (self.step % e.diag_every == 0 or last):
+                        row.update(self.diagnostics())
+                    if fd_fn is not None and e.fd_every and (self.step % e.fd_every == 0 or last):
+                        row["fd"] = float(fd_fn(self.G_ema))
+                    self.history.append(row)
+                    if self.acc.log_with:
+                        self.acc.log({k: v for k, v in row.items() if isinstance(v, (int, float))}, step=self.step)
+                    bar.set_postfix({k.split("/", 1)[1]: f"{v:.3f}" for k, v in row.items() if k.startswith("loss/")},
+                                    refresh=False)
+                if self._stop_signal is not None:
+                    self.save_checkpoint()
+                    bar.close()
+                    name = signal.Signals(self._stop_signal).name
+                    raise TrainingInterrupted(f"{name} at step {self.step}: checkpoint written to "
+                                              f"{self.run_dir / 'checkpoint'}; ask for the run again to resume")
+                if cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0 and not last:
+                    self.save_checkpoint()
+        bar.close()
+        if self.step < o.steps:
+            self.save_checkpoint()
+            return None
+        if self.acc.log_with:
+            self.acc.end_training()
+        return self._finish()
+
+    def _log_row(self, sums: dict) -> dict:
+        row = {"step": self.step, "images_seen": self.step * self.cfg.optim.batch_size * self.cfg.optim.n_dis,
+               "wall_time": round(self.train_seconds, 3)}
+        row.update({f"loss/{k}": float(v / n) for k, (v, n) in sums.items()})
+        row.update(self._logit_stats())
+        return row
+
+    def _finish(self) -> dict:
+        o = self.cfg.optim
+        summary = {
+            "status": "finished",
+            "run_id": self.cfg.run_id(self.seed),
+            "seed": self.seed,
+            "steps": self.step,
+            "images_seen": self.step * o.batch_size * o.n_dis,
+            "wall_time": round(self.train_seconds, 3),
+            "seconds_per_step": self.train_seconds / max(self.step, 1),
+            "device": _device_name(self.device),
+            "processes": self.world,
+            "g_params": sum(p.numel() for p in self.g_plain.parameters()),
+            "d_params": sum(p.numel() for p in self.d_plain.parameters()),
+        }
+        if self.acc.is_main_process:
+            weights = {"G": self.g_plain.state_dict(), "G_ema": self.G_ema.state_dict(), "D": self.d_plain.state_dict()}
+            _atomic_save(weights, self.run_dir / "final.pt")
+            _atomic_write(self.run_dir / "result.json", json.dumps(summary, indent=2))
+            shutil.rmtree(self.run_dir / "checkpoint", ignore_errors=True)  # the finished run needs only final.pt
+        self.acc.wait_for_everyone()
+        return summary
+
+
+def _accumulate(sums: dict, terms: dict):
+    for k, v in terms.items():
+        total, n = sums.get(k, (0.0, 0))
+        sums[k] = (total + float(v), n + 1)
+
+
+def _flat(d: dict, prefix: str = "") -> dict:
+    out = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(_flat(v, key + "."))
+        else:
+            out[key] = v if isinstance(v, (int, float, str, bool)) else str(v)
+    return out
+
+
+def _tracker(choice: Optional[str]):
+    """"auto": TensorBoard when it is installed, else none; any other name is passed to accelerate."""
+    if choice in (None, "none", ""):
+        return None
+    if choice == "auto":
+        try:
+            import tensorboard  # noqa: F401
+        except ImportError:
+            return None
+        return "tensorboard"
+    return choice
+
+
+def _device_name(device: torch.device) -> str:
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return f"{device.type} ({os.cpu_count()} cores, {torch.get_num_threads()} threads)"
+
+
+def _atomic_write(path: Path, text: str):
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def _atomic_save(obj, path: Path):
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+

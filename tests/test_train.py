@@ -1,0 +1,221 @@
+"""The trainer: every preset trains, resume equals an uninterrupted run, NaN stop, SIGTERM checkpoint, corrupt
+checkpoints, the run cache, the CLI, and two processes equal one."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from gancl import experiments, losses
+from gancl.train import (CheckpointError, NonFiniteLossError, RunConfig, Trainer, load_run, read_history, run_path,
+                         train)
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path_factory, monkeypatch):
+    # embedded data is shared across tests of this module (generation is the slow part); runs are per test
+    monkeypatch.setenv("GANCL_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
+    monkeypatch.setenv("GANCL_RUNS", str(tmp_path_factory.mktemp("runs")))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny models: one thread is faster and steadier on a shared 2-core machine
+    yield
+    torch.set_num_threads(threads)
+
+
+def tiny(name="contragan/2c", steps=4, **overrides) -> RunConfig:
+    """A preset at smoke scale, shrunk further: 8 images a batch, a small data set, quiet."""
+    base = {"optim.steps": steps, "optim.batch_size": 8, "data.count": 64, "data.val_count": 16,
+            "eval.log_every": 2, "eval.diag_every": 2, "eval.diag_count": 8, "progress": False, "tracker": None,
+            "checkpoint_every": 0}
+    base.update(overrides)
+    return experiments.preset(name, "smoke", **base)
+
+
+def params(module):
+    return torch.cat([p.detach().flatten() for p in module.parameters()])
+
+
+@pytest.mark.parametrize("name", experiments.names())
+def test_every_preset_trains_and_logs_its_terms(name, tmp_path):
+    config = tiny(name, steps=2)
+    result = train(config, seed=0, device="cpu")
+    h = result.history()
+    assert list(h["step"]) == [2]
+    assert "loss/D/adv" in h and "loss/G/adv" in h and "acc/val_real" in h
+    expected = {"cond": config.loss.cond not in ("none", "proj"), "instance": config.loss.instance != "none",
+                "ms_contrastive": config.loss.ms_contrastive_weight > 0, "cr": config.loss.cr_weight > 0}
+    for term, present in expected.items():
+        assert (f"loss/D/{term}" in h) == present, (term, list(h.columns))
+    assert all(torch.isfinite(torch.tensor(h[c].values, dtype=torch.float64)).all() for c in h if c.startswith("loss/"))
+    assert result.summary["steps"] == 2 and result.summary["images_seen"] == 2 * 8 * config.optim.n_dis
+    G = result.generator()
+    z = torch.randn(2, G.z_dim)
+    y = torch.zeros(2, dtype=torch.long) if config.model.num_classes else None
+    assert G(z, y).shape == (2, 3, config.data.resolution, config.data.resolution)
+
+
+def test_multiscale_history_has_one_logit_curve_per_output():
+    h = train(tiny("msconD/msconD", steps=2), seed=0, device="cpu").history()
+    scales = {c.split("/")[1] for c in h.columns if c.startswith("logits/")}
+    assert scales == {"final", "8", "4"}
+
+
+@pytest.mark.parametrize("name", ["contragan/2c", "fakeclr/fakeclr", "msconD/msconD"])
+def test_resume_equals_uninterrupted(name, tmp_path):
+    config = tiny(name, steps=6)
+    whole = Trainer(config, 0, tmp_path / "whole", device="cpu")
+    whole.fit()
+    first = Trainer(config, 0, tmp_path / "pieces", device="cpu")
+    assert first.fit(until=3) is None and (tmp_path / "pieces" / "checkpoint").is_dir()
+    del first
+    second = Trainer(config, 0, tmp_path / "pieces", device="cpu")
+    assert second.load_checkpoint() and second.step == 3
+    second.fit()
+    for a, b in [(whole.g_plain, second.g_plain), (whole.d_plain, second.d_plain), (whole.G_ema, second.G_ema)]:
+        torch.testing.assert_close(params(a), params(b), rtol=0, atol=1e-6)
+    ha, hb = (read_history(tmp_path / d / "history.jsonl") for d in ("whole", "pieces"))
+    assert list(ha["step"]) == list(hb["step"])
+    torch.testing.assert_close(torch.tensor(ha["loss/D/adv"].values), torch.tensor(hb["loss/D/adv"].values))
+
+
+def test_nan_loss_stops_with_step_and_term_and_keeps_checkpoint(tmp_path, monkeypatch):
+    config = tiny(steps=6, checkpoint_every=2)
+    trainer = Trainer(config, 0, tmp_path / "run", device="cpu")
+    real_hinge = losses.d_hinge
+
+    def poisoned(real, fake):
+        value = real_hinge(real, fake)
+        return value * float("nan") if trainer.step == 3 else value
+
+    monkeypatch.setattr(losses, "d_hinge", poisoned)
+    with pytest.raises(NonFiniteLossError, match=r"D loss term 'adv' is nan at step 3.*last good checkpoint"):
+        trainer.fit()
+    state = torch.load(tmp_path / "run" / "checkpoint" / "gancl_state.pt", weights_only=True)
+    assert state["step"] == 2
+
+
+def test_corrupt_checkpoint_is_a_clear_error(tmp_path):
+    config = tiny(steps=4)
+    Trainer(config, 0, tmp_path / "run", device="cpu").fit(until=2)
+    (tmp_path / "run" / "checkpoint" / "gancl_state.pt").write_bytes(b"garbage")
+    with pytest.raises(CheckpointError, match=r"(?s)cannot be read.*Delete that folder"):
+        Trainer(config, 0, tmp_path / "run", device="cpu").load_checkpoint()
+
+
+def test_run_cache_returns_finished_run_without_training(monkeypatch):
+    config = tiny(steps=2)
+    first = train(config, seed=1, device="cpu")
+    assert load_run(config, 1) is not None and load_run(config, 2) is None
+
+    def boom(*a, **k):
+        raise AssertionError("a finished run must not be retrained")
+
+    monkeypatch.setattr("gancl.train.trainer.Trainer.fit", boom)
+    again = train(config, seed=1, device="cpu")
+    assert again.run_dir == first.run_dir and again.summary == first.summary
+    with pytest.raises(AssertionError, match="must not be retrained"):
+        train(config, seed=1, device="cpu", force=True)
+
+
+def test_run_id_ignores_presentation_and_tracks_results():
+    config = tiny()
+    assert config.run_id(0) == config.replace(progress=True, checkpoint_every=7).run_id(0)
+    assert config.run_id(0) != config.run_id(1)
+    assert config.run_id(0) != config.replace(**{"loss.temperature": 0.5}).run_id(0)
+    assert RunConfig.from_dict(json.loads(json.dumps(config.to_dict()))).run_id(0) == config.run_id(0)
+
+
+@pytest.mark.parametrize("overrides, match", [
+    ({"loss.cond": "2c", "model.d_head": "proj"}, "needs model.d_head='contrastive'"),
+    ({"loss.adv": "wgan"}, "loss.adv 'wgan' is unknown"),
+    ({"loss.instance": "fake"}, "needs model.instance_head_dim"),
+    ({"model.resolution": 32}, "differs from data.resolution"),
+    ({"loss.aps": True, "loss.cond": "eq7"}, "needs loss.cond='2c'"),
+])
+def test_inconsistent_configs_are_rejected(overrides, match):
+    with pytest.raises(ValueError, match=match):
+        experiments.preset("contragan/2c", "smoke").replace(**overrides).validate()
+
+
+def test_unknown_config_keys_are_named():
+    with pytest.raises(ValueError, match="unknown field"):
+        RunConfig.from_dict({"optim": {"stepz": 3}})
+    with pytest.raises(ValueError, match="unknown config field in override 'optim.stepz'"):
+        RunConfig().replace(**{"optim.stepz": 3})
+    with pytest.raises(ValueError, match="unknown preset"):
+        experiments.preset("contragan/nope", "smoke")
+    with pytest.raises(ValueError, match="unknown scale"):
+        experiments.preset("contragan/2c", "huge")
+
+
+def _cli(*args, env_extra=None, **kw):
+    env = dict(os.environ, PYTHONUNBUFFERED="1", OMP_NUM_THREADS="1", **(env_extra or {}))
+    return subprocess.Popen([sys.executable, "-m", "gancl.cli", *args], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+
+
+def _write_config(path, config):
+    path.write_text(json.dumps(config.to_dict(), default=list))
+    return str(path)
+
+
+def test_cli_train_prints_the_run_folder(tmp_path):
+    config = tiny(steps=2)
+    proc = _cli("train", "--config", _write_config(tmp_path / "c.json", config), "--seed", "3", "--device", "cpu",
+                "--runs", str(tmp_path / "runs"))
+    out, err = proc.communicate(timeout=180)
+    assert proc.returncode == 0, err
+    folder = Path(out.strip().splitlines()[-1])
+    assert folder == run_path(config, 3, tmp_path / "runs") and (folder / "result.json").exists()
+
+
+def test_sigterm_writes_checkpoint_and_run_resumes(tmp_path):
+    config = tiny(steps=100_000, **{"eval.log_every": 1, "eval.diag_every": 0})
+    runs = tmp_path / "runs"
+    proc = _cli("train", "--config", _write_config(tmp_path / "c.json", config), "--device", "cpu",
+                "--runs", str(runs))
+    history = run_path(config, 0, runs) / "history.jsonl"
+    deadline = time.time() + 120
+    while time.time() < deadline and not (history.exists() and history.read_text().count("\n") >= 2):
+        time.sleep(0.2)
+    assert history.exists(), proc.communicate()[1]
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode != 0 and "SIGTERM at step" in err
+    state = torch.load(run_path(config, 0, runs) / "checkpoint" / "gancl_state.pt", weights_only=True)
+    assert state["step"] >= 2
+    resumed = Trainer(config, 0, run_path(config, 0, runs), device="cpu")
+    assert resumed.load_checkpoint() and resumed.step == state["step"]
+
+
+@pytest.mark.distributed
+def test_two_processes_equal_one_process(tmp_path):
+    """k steps with per-process batch B/2 on two gloo processes give the parameters of one process with batch B."""
+    torchrun = shutil.which("torchrun", path=os.path.dirname(sys.executable)) or shutil.which("torchrun")
+    if torchrun is None:
+        pytest.skip("torchrun is not installed")
+    # G without batch norm: BN statistics are per process under DDP (as in BigGAN's code without SyncBN)
+    config = tiny("contragan/2c", steps=3, **{"model.g_norm": "none", "optim.n_dis": 2})
+    path = _write_config(tmp_path / "c.json", config)
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONUNBUFFERED="1")
+    cmd = [torchrun, "--nproc_per_node", "2", "--master_port", str(29500 + os.getpid() % 1000), "-m", "gancl.cli",
+           "train", "--config", path, "--device", "cpu", "--runs", str(tmp_path / "two")]
+    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    two = load_run(config, 0, tmp_path / "two")
+    assert two.summary["processes"] == 2
+    one = train(config, seed=0, device="cpu", root=tmp_path / "one")
+    torch.testing.assert_close(params(two.generator(ema=False)), params(one.generator(ema=False)), rtol=0, atol=1e-5)
+    torch.testing.assert_close(params(two.discriminator()), params(one.discriminator()), rtol=0, atol=1e-5)
+    h2, h1 = two.history(), one.history()
+    torch.testing.assert_close(torch.tensor(h2["loss/D/cond"].values), torch.tensor(h1["loss/D/cond"].values),
+                               rtol=1e-5, atol=1e-6)
