@@ -1,0 +1,91 @@
+"""The ``gancl run`` and ``gancl book`` subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from gancl.book.pages import PUBLISHED_SCALE, SCALES
+
+
+def add_book_commands(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``run`` (one page via papermill) and ``book`` (all pages, then jupyter-book) on ``subparsers``."""
+    run = subparsers.add_parser(
+        "run", help="execute one book page with papermill",
+        description="Execute one page (jupytext .py or .ipynb) with papermill and print the executed notebook's path. "
+        "Example: gancl run book/contragan/ablation.py -p scale small -p seeds 3",
+    )
+    run.add_argument("page", type=Path, help="the page, e.g. book/contragan/ablation.py")
+    run.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                     help="set a page parameter; VALUE is read like papermill -p (True/False/None, int, float, "
+                     "else string)")
+    run.add_argument("-r", "--parameter-raw", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                     help="set a page parameter to the string VALUE as given")
+    run.add_argument("-y", "--parameters-yaml", action="append", default=[], metavar="YAML",
+                     help="set page parameters from a YAML mapping, e.g. -y 'seeds: [0, 1, 2]'")
+    run.add_argument("--scale", choices=SCALES, help="shorthand for -p scale SCALE")
+    run.add_argument("-o", "--output", type=Path, help="where to write the executed notebook "
+                     "(default: book/_executed/<scale>/<paper>/<page>.ipynb)")
+    run.set_defaults(func=_run_command)
+
+    book = subparsers.add_parser(
+        "book", help="execute every page of _toc.yml, then build the site with jupyter-book",
+        description="Execute the pages listed in _toc.yml at one scale (at small and paper, pages whose stored "
+        "executed notebook matches their source are reused; smoke executes all), then run jupyter-book build.",
+    )
+    book.add_argument("--scale", choices=SCALES, default=PUBLISHED_SCALE, help=f"default: {PUBLISHED_SCALE}")
+    book.add_argument("--rerun", action="store_true", help="execute every page even when its notebook is current "
+                      "(finished training runs still come from the run cache)")
+    book.add_argument("--no-build", action="store_true", help="execute the pages only")
+    book.add_argument("--strict", action="store_true", help="fail the build on any Sphinx warning")
+    book.add_argument("--root", type=Path, default=Path("."), help="the folder holding _config.yml and _toc.yml")
+    book.set_defaults(func=_book_command)
+
+
+def _parameters(args: argparse.Namespace) -> dict:
+    import yaml
+
+    from gancl.book.runner import parse_value
+
+    parameters: dict = {}
+    for text in args.parameters_yaml:
+        loaded = yaml.safe_load(text)
+        if not isinstance(loaded, dict):
+            raise ValueError(f"-y {text!r} is not a YAML mapping of parameter names to values")
+        parameters.update(loaded)
+    parameters.update({name: value for name, value in args.parameter_raw})
+    parameters.update({name: parse_value(value) for name, value in args.parameter})
+    return parameters
+
+
+def _run_command(args: argparse.Namespace) -> int:
+    from gancl.book.runner import PageExecutionError, run_page
+
+    try:
+        output = run_page(args.page, _parameters(args), scale=args.scale, output=args.output)
+    except ValueError as error:
+        print(f"gancl run: {error}", file=sys.stderr)
+        return 2
+    except PageExecutionError as error:
+        print(f"gancl run: {error}", file=sys.stderr)
+        return 1
+    print(output)
+    return 0
+
+
+def _book_command(args: argparse.Namespace) -> int:
+    from gancl.book.runner import PageExecutionError
+    from gancl.book.site import build_book
+
+    try:
+        html = build_book(args.root, args.scale, rerun=args.rerun, build=not args.no_build, strict=args.strict)
+    except ValueError as error:
+        print(f"gancl book: {error}", file=sys.stderr)
+        return 2
+    except (PageExecutionError, RuntimeError) as error:
+        print(f"gancl book: {error}", file=sys.stderr)
+        return 1
+    if html is not None:
+        print(f"The book is at {html / 'index.html'}")
+    return 0

@@ -1,0 +1,243 @@
+"""What a book page is, and the helpers its cells call.
+
+A page is a jupytext py:percent notebook ``book/<paper>/<page>.py``. Its cells follow one convention, checked by
+:func:`check_page` (the runner refuses a page that breaks it, and ``tests/test_site.py`` checks every page):
+
+1. the first code cell is :data:`COLAB_CELL` verbatim: in Colab it clones the repository and installs gancl
+   (``paper_tables/`` is read from the checkout, so a plain ``pip install`` of the package would not be enough);
+   elsewhere it does nothing. It carries the ``remove-cell`` tag, so the rendered book does not show it;
+2. a cell tagged ``parameters`` assigns at least :data:`REQUIRED_PARAMETERS` (papermill injects new values after it);
+3. the first code cell after it calls :func:`check_parameters`, so a bad value fails before any work.
+
+``book/_template.py`` is a page written to this convention; copy it to start a new page.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+from typing import Any
+
+SCALES = ("smoke", "small", "paper")
+PUBLISHED_SCALE = "small"
+EMBEDDED_DATASETS = ("shapes", "scenes")
+REAL_DATASETS = ("cifar10", "tiny_imagenet", "folder")
+DATASETS = EMBEDDED_DATASETS + REAL_DATASETS
+REQUIRED_PARAMETERS = ("scale", "seeds", "dataset", "data_dir", "device", "steps", "force")
+
+REPOSITORY_URL = "https://github.com/gancl/gancl"
+COLAB_CHECKOUT = "/content/gancl"
+
+COLAB_CELL = f'''\
+# In Colab: fetch gancl (with paper_tables/) and install it; elsewhere this cell does nothing.
+import os, subprocess, sys
+if "google.colab" in sys.modules:
+    if not os.path.isdir("{COLAB_CHECKOUT}"):
+        subprocess.run(["git", "clone", "--depth", "1", "{REPOSITORY_URL}", "{COLAB_CHECKOUT}"], check=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "{COLAB_CHECKOUT}"], check=True)
+    sys.path.insert(0, "{COLAB_CHECKOUT}")
+    os.chdir("{COLAB_CHECKOUT}")'''
+
+_DEVICE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
+
+_BANNERS = {
+    "smoke": "A wiring check: tiny models, a few steps, one seed. The reproduced numbers on this page are "
+    "meaningless; only the paper's columns carry information.",
+    "small": "Embedded 32 px data, small models, several seeds, minutes per run on one CPU or GPU. Large enough for "
+    "the paper's direction of effect to show or not; absolute values are not comparable with the paper's.",
+    "paper": "The paper's data set, resolution, batch size, steps and seeds. Absolute values are comparable with the "
+    "paper's when the same feature extractor is used.",
+}
+
+
+def check_parameters(
+    *,
+    scale: str,
+    dataset: str,
+    device: str,
+    steps: int | None = None,
+    seeds: int | list[int] | None = None,
+    data_dir: str | Path | None = None,
+    force: bool = False,
+) -> None:
+    """Raise ValueError naming the first page parameter whose value cannot work; call it before any work.
+
+    ``seeds`` is a number of seeds (seeds 0..n-1), a list of seeds, or None for the scale's default; ``steps`` None
+    is the scale's default. Real data sets need ``data_dir``; a CUDA or MPS device must be visible to torch.
+    """
+    if scale not in SCALES:
+        raise ValueError(f"scale={scale!r} is not a scale; use one of {', '.join(SCALES)} (e.g. -p scale small)")
+    if dataset not in DATASETS:
+        raise ValueError(
+            f"dataset={dataset!r} is not known; use an embedded one ({', '.join(EMBEDDED_DATASETS)}) or a real one "
+            f"read from data_dir ({', '.join(REAL_DATASETS)})"
+        )
+    if dataset in REAL_DATASETS:
+        if data_dir is None:
+            raise ValueError(
+                f"dataset={dataset!r} reads real images from data_dir, but data_dir is None; "
+                f"pass -p data_dir /path/to/{dataset} (see 'Where real data goes' in the book's introduction)"
+            )
+        if not Path(data_dir).expanduser().is_dir():
+            raise ValueError(f"data_dir={str(data_dir)!r} is not a folder; point it at the {dataset} data")
+    if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int) or steps <= 0):
+        raise ValueError(f"steps={steps!r} must be a positive whole number of training steps, or None for the "
+                         "scale's default")
+    _check_seeds(seeds)
+    if not isinstance(force, bool):
+        raise ValueError(f"force={force!r} must be True (retrain even when a finished run is cached) or False")
+    _check_device(device)
+
+
+def _check_seeds(seeds: Any) -> None:
+    if seeds is None:
+        return
+    if isinstance(seeds, int) and not isinstance(seeds, bool):
+        if seeds <= 0:
+            raise ValueError(f"seeds={seeds!r} must be a positive number of seeds, a list of seeds, or None")
+        return
+    if isinstance(seeds, (list, tuple)) and seeds and all(
+        isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds
+    ):
+        if len(set(seeds)) != len(seeds):
+            raise ValueError(f"seeds={list(seeds)!r} repeats a seed; each run needs its own")
+        return
+    raise ValueError(f"seeds={seeds!r} must be a positive number of seeds, a non-empty list of non-negative seeds, "
+                     "or None for the scale's default")
+
+
+def _check_device(device: Any) -> None:
+    if not isinstance(device, str) or not _DEVICE.match(device):
+        raise ValueError(f"device={device!r} is not a device; use auto, cpu, cuda, cuda:N or mps")
+    if device in ("auto", "cpu"):
+        return
+    import torch
+
+    if device.startswith("cuda"):
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        index = int(device.partition(":")[2] or 0)
+        if index >= count:
+            raise ValueError(f"device={device!r} was requested but torch sees {count} CUDA device(s); "
+                             "use device='auto' or 'cpu'")
+    elif not torch.backends.mps.is_available():
+        raise ValueError("device='mps' was requested but torch sees no MPS device; use device='auto' or 'cpu'")
+
+
+def scale_banner(scale: str):
+    """A Markdown note stating the scale a page ran at and what its numbers can say (displayed under the title)."""
+    from IPython.display import Markdown
+
+    if scale not in _BANNERS:
+        raise ValueError(f"scale={scale!r} is not a scale; use one of {', '.join(SCALES)}")
+    return Markdown(f"> **Scale: {scale}.** {_BANNERS[scale]}")
+
+
+def glue(name: str, value: Any, display: bool = False) -> None:
+    """Store ``value`` under ``name`` for the page's text: ``{glue:text}`name``` (myst-nb) in a Markdown cell.
+
+    The pattern for a verdict: ``glue("t1_verdict", comparison.verdict)`` in a code cell, then
+    ``The paper's ordering at this scale: {glue:text}`t1_verdict`.`` in Markdown. Without myst-nb (e.g. in Colab)
+    the value is only displayed, when ``display`` is true.
+    """
+    try:
+        from myst_nb import glue as myst_glue
+    except ImportError:
+        if display:
+            from IPython.display import display as show
+
+            show(value)
+        return
+    myst_glue(name, value, display=display)
+
+
+def read_page(path: str | Path):
+    """The page as an nbformat notebook (jupytext for ``.py``, nbformat for ``.ipynb``)."""
+    import jupytext
+
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"page {str(path)!r} does not exist")
+    if path.suffix not in (".py", ".ipynb"):
+        raise ValueError(f"page {str(path)!r} must be a jupytext .py (py:percent) or an .ipynb notebook")
+    return jupytext.read(path)
+
+
+def parameters_cell_index(nb) -> int:
+    """Index of the cell tagged ``parameters``; ValueError when there is none."""
+    for index, cell in enumerate(nb.cells):
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            return index
+    raise ValueError("the page has no cell tagged 'parameters' (write it as: # %% tags=[\"parameters\"])")
+
+
+_UNKNOWN = object()
+
+
+def declared_parameters(nb) -> dict[str, Any]:
+    """Names assigned in the parameters cell, in order, with their default (when it is a literal)."""
+    source = nb.cells[parameters_cell_index(nb)].source
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as error:
+        raise ValueError(f"the parameters cell is not valid Python: {error}") from None
+    declared: dict[str, Any] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AnnAssign):
+            targets = [node.target]
+        else:
+            continue
+        for target in targets:
+            if isinstance(target, ast.Name):
+                try:
+                    declared[target.id] = ast.literal_eval(node.value) if node.value is not None else _UNKNOWN
+                except (ValueError, TypeError):
+                    declared[target.id] = _UNKNOWN
+    return declared
+
+
+def literal_default(declared: dict[str, Any], name: str, fallback: Any = None) -> Any:
+    """The declared default of ``name`` when it is a literal, else ``fallback``."""
+    value = declared.get(name, _UNKNOWN)
+    return fallback if value is _UNKNOWN else value
+
+
+def page_problems(nb) -> list[str]:
+    """Every way the notebook breaks the page convention (empty when it follows it)."""
+    problems = []
+    code = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    if not code or code[0][1].source.strip() != COLAB_CELL.strip():
+        problems.append("its first code cell must be gancl.book.COLAB_CELL verbatim (copy it from book/_template.py)")
+    try:
+        index = parameters_cell_index(nb)
+    except ValueError as error:
+        return problems + [str(error)]
+    try:
+        missing = [name for name in REQUIRED_PARAMETERS if name not in declared_parameters(nb)]
+    except ValueError as error:
+        return problems + [str(error)]
+    if missing:
+        problems.append(f"its parameters cell does not assign {', '.join(missing)} "
+                        f"(required: {', '.join(REQUIRED_PARAMETERS)})")
+    after = [c for i, c in code if i > index and "injected-parameters" not in c.metadata.get("tags", [])]
+    if not after or "check_parameters(" not in after[0].source:
+        problems.append("the first code cell after the parameters cell must call gancl.book.check_parameters(...)")
+    return problems
+
+
+def check_page(path: str | Path, nb=None) -> None:
+    """ValueError listing every way the page at ``path`` (read already as ``nb``, if given) breaks the convention."""
+    problems = page_problems(nb if nb is not None else read_page(path))
+    if problems:
+        raise ValueError(f"page {str(path)!r} does not follow the page convention:\n- " + "\n- ".join(problems))
+
+
+def iter_pages(book_dir: str | Path) -> list[Path]:
+    """Every page source ``*.py`` under ``book_dir``, skipping folders named ``_*`` or ``.*`` (build outputs)."""
+    book_dir = Path(book_dir)
+    return sorted(
+        path for path in book_dir.rglob("*.py")
+        if not any(part.startswith(("_", ".")) for part in path.relative_to(book_dir).parts[:-1])
+    )

@@ -1,0 +1,332 @@
+"""The papers' published numbers (``paper_tables/``) beside the numbers this code produced.
+
+``paper_tables/index.csv`` has one row per table or figure: ``id``, ``paper``, ``source`` (table/figure number),
+``caption``, ``metric``, ``better`` (lower/higher), ``units``, ``file`` and ``notes``. A table that reports several
+metrics lists them separated by ``;`` in ``metric``, ``better`` and ``units``, in the same order. Each ``file`` is a
+tidy CSV: one row per published number, the columns that identify it (data set, method, ...), then ``metric``,
+``value`` and, where the paper prints mean ± std, ``std``. Figures whose values are only plotted have an index row
+with an empty ``file`` and say so in ``notes``.
+
+A page turns one slice of a table into a Series (:func:`paper_values`), puts its own per-seed results beside it
+(:func:`compare`) and shows the result (:meth:`Comparison.style`, :func:`format_compute`).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from itertools import combinations
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import pandas as pd
+
+VERDICT_REPRODUCED = "direction reproduced"
+VERDICT_NOT_REPRODUCED = "not reproduced at this scale"
+VERDICT_INCONCLUSIVE = "inconclusive: overlapping seeds"
+
+
+def tables_dir() -> Path:
+    """``$GANCL_PAPER_TABLES`` if set, else ``paper_tables/`` of the checkout gancl is imported from."""
+    path = Path(os.environ.get("GANCL_PAPER_TABLES", Path(__file__).resolve().parents[1] / "paper_tables"))
+    if not (path / "index.csv").is_file():
+        raise FileNotFoundError(
+            f"no paper tables at {path}: install gancl from a checkout of its repository (pip install -e .) "
+            "or set GANCL_PAPER_TABLES to the repository's paper_tables folder"
+        )
+    return path
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    """One row of ``paper_tables/index.csv``; ``metrics``, ``better`` and ``units`` are aligned tuples."""
+
+    id: str
+    paper: str
+    source: str
+    caption: str
+    metrics: tuple[str, ...]
+    better: tuple[str, ...]
+    units: tuple[str, ...]
+    file: str
+    notes: str
+
+    def better_for(self, metric: str) -> str:
+        """'lower' or 'higher' for ``metric``."""
+        if metric not in self.metrics:
+            raise ValueError(f"table {self.id!r} has no metric {metric!r}; it has {', '.join(self.metrics)}")
+        return self.better[self.metrics.index(metric)]
+
+
+def index() -> pd.DataFrame:
+    """The index of all transcribed tables and figures."""
+    return pd.read_csv(tables_dir() / "index.csv", dtype=str, keep_default_na=False)
+
+
+def info(table_id: str) -> TableInfo:
+    """The index entry of ``table_id``."""
+    rows = index()
+    match = rows[rows["id"] == table_id]
+    if match.empty:
+        raise ValueError(f"no paper table {table_id!r}; known: {', '.join(rows['id'])}")
+    row = match.iloc[0]
+
+    def split(field: str) -> tuple[str, ...]:
+        return tuple(part.strip() for part in row[field].split(";")) if row[field] else ()
+
+    metrics = split("metric")
+    return TableInfo(
+        id=row["id"], paper=row["paper"], source=row["source"], caption=row["caption"], metrics=metrics,
+        better=split("better") or ("",) * len(metrics), units=split("units") or ("",) * len(metrics),
+        file=row["file"], notes=row["notes"],
+    )
+
+
+def load(table_id: str) -> pd.DataFrame:
+    """The table as a DataFrame; ``df.attrs["info"]`` holds its :class:`TableInfo`.
+
+    Figures that are only plotted have no values: asking for one raises ValueError quoting the index notes.
+    """
+    meta = info(table_id)
+    if not meta.file:
+        raise ValueError(f"{table_id} ({meta.paper} {meta.source}) has no transcribed values: {meta.notes}")
+    frame = pd.read_csv(tables_dir() / meta.file, keep_default_na=False, na_values=[""])
+    frame.attrs["info"] = meta
+    return frame
+
+
+def paper_values(table_id: str, metric: str | None = None, key: str | None = None, **filters: Any) -> pd.Series:
+    """One slice of a paper table as a Series indexed by configuration (``key``), named after the metric.
+
+    ``filters`` select rows by column value (``dataset="CIFAR10"``). ``key`` names the column that identifies the
+    configurations; by default it is the only identifying column left that still varies. ``metric`` may be
+    omitted when the table has one. The Series carries ``attrs["better"]``, which :func:`compare` uses.
+    """
+    frame = load(table_id)
+    meta: TableInfo = frame.attrs["info"]
+    if metric is None:
+        if len(meta.metrics) != 1:
+            raise ValueError(f"table {table_id!r} has several metrics ({', '.join(meta.metrics)}); pass metric=")
+        metric = meta.metrics[0]
+    better = meta.better_for(metric)
+    frame = frame[frame["metric"] == metric]
+    for column, wanted in filters.items():
+        if column not in frame.columns:
+            raise ValueError(f"table {table_id!r} has no column {column!r}; it has {', '.join(frame.columns)}")
+        frame = frame[frame[column] == wanted]
+    if frame.empty:
+        raise ValueError(f"no {metric} values in {table_id!r} for {filters}")
+    identifying = [c for c in frame.columns if c not in ("metric", "value", "std")]
+    if key is None:
+        varying = [c for c in identifying if frame[c].nunique() > 1]
+        if len(varying) != 1:
+            raise ValueError(f"pick the configuration column with key= (or filter the others) among "
+                             f"{', '.join(varying or identifying)} of table {table_id!r}")
+        key = varying[0]
+    if frame[key].duplicated().any():
+        raise ValueError(f"column {key!r} does not identify one row per configuration in {table_id!r} for "
+                         f"{filters}; filter by more columns")
+    series = frame.set_index(key)["value"].astype(float).rename(metric)
+    series.attrs.update(better=better, table=table_id)
+    return series
+
+
+@dataclass
+class Comparison:
+    """Result of :func:`compare`.
+
+    ``table`` has one row per configuration (paper value and rank, reproduced mean, std, number of seeds, rank),
+    ``pairs`` one row per ordering of the paper that was checked, ``kendall_tau`` the rank agreement of paper values
+    and reproduced means, ``verdict`` one of the three verdict strings, ``summary`` a one-line account of it.
+    """
+
+    table: pd.DataFrame
+    pairs: pd.DataFrame
+    kendall_tau: float
+    verdict: str
+    summary: str
+    better: str
+    metric: str
+
+    def style(self, caption: str | None = None, precision: int = 3):
+        """The table as a pandas Styler for a page (see :func:`style_comparison`)."""
+        return style_comparison(self, caption=caption, precision=precision)
+
+
+def _is_better(a: float, b: float, better: str) -> bool:
+    return a < b if better == "lower" else a > b
+
+
+def compare(
+    paper: pd.Series | pd.DataFrame,
+    reproduced: pd.DataFrame,
+    *,
+    better: str | None = None,
+    key: str = "config",
+    value: str = "value",
+    seed: str = "seed",
+    pairs: Iterable[tuple[Any, Any]] | None = None,
+) -> Comparison:
+    """Put the paper's values beside per-seed reproduced values and judge whether the paper's ordering holds.
+
+    ``paper``: a Series indexed by configuration (e.g. from :func:`paper_values`) or a DataFrame with columns
+    ``key`` and ``value``. ``reproduced``: one row per run, with columns ``key``, ``seed`` and ``value``.
+    ``better``: 'lower' or 'higher' (default: ``paper.attrs["better"]``). Configurations missing on either side are
+    left out. Reproduced std is the sample standard deviation over seeds (ddof=1; undefined with one seed).
+
+    The verdict rule. The orderings checked are ``pairs`` — (a, b) meaning the paper finds a better than b; every
+    pair must be one the paper orders that way — or by default every pair the paper orders strictly. For each,
+    with reproduced means m and standard deviations s:
+
+    - *separated* when both have at least two seeds and the intervals [m - s, m + s] do not overlap;
+    - *agrees* when separated and m_a is better than m_b; *reversed* when separated and m_b is better.
+
+    Verdict: "not reproduced at this scale" if any ordering is reversed; else "direction reproduced" if every
+    ordering agrees; else "inconclusive: overlapping seeds" (some orderings not separated, none reversed).
+    Kendall's tau-b (scipy) between paper values and reproduced means is reported beside it, not used by the rule.
+    """
+    from scipy.stats import kendalltau
+
+    if isinstance(paper, pd.DataFrame):
+        attrs = dict(paper.attrs)
+        paper = paper.set_index(key)[value]
+        paper.attrs.update(attrs)
+    better = better or paper.attrs.get("better")
+    if better not in ("lower", "higher"):
+        raise ValueError(f"better={better!r}: say whether lower or higher values are better")
+    missing = {key, seed, value} - set(reproduced.columns)
+    if missing:
+        raise ValueError(f"reproduced results need columns {key!r}, {seed!r} and {value!r}; missing {sorted(missing)}")
+    stats = reproduced.groupby(key)[value].agg(["mean", "std", "count"])
+    common = [c for c in paper.index if c in stats.index and not math.isnan(float(paper[c]))]
+    if len(common) < 2:
+        raise ValueError(f"compare needs at least two configurations present in both the paper and the reproduced "
+                         f"results; paper has {list(paper.index)}, reproduced has {list(stats.index)}")
+    ascending = better == "lower"
+    table = pd.DataFrame({
+        "paper": paper[common].astype(float),
+        "reproduced_mean": stats.loc[common, "mean"],
+        "reproduced_std": stats.loc[common, "std"],
+        "seeds": stats.loc[common, "count"].astype(int),
+    })
+    table.index.name = key
+    table.insert(1, "paper_rank", table["paper"].rank(ascending=ascending, method="min").astype(int))
+    table["reproduced_rank"] = table["reproduced_mean"].rank(ascending=ascending, method="min").astype(int)
+    table = table.sort_values(["paper_rank", "reproduced_rank"])
+
+    if pairs is None:
+        ordered = [(a, b) if _is_better(table.at[a, "paper"], table.at[b, "paper"], better) else (b, a)
+                   for a, b in combinations(table.index, 2) if table.at[a, "paper"] != table.at[b, "paper"]]
+    else:
+        ordered = list(pairs)
+        for a, b in ordered:
+            if a not in table.index or b not in table.index:
+                raise ValueError(f"pair ({a!r}, {b!r}) names a configuration missing from the comparison")
+            if not _is_better(table.at[a, "paper"], table.at[b, "paper"], better):
+                raise ValueError(f"the paper does not rank {a!r} ({table.at[a, 'paper']}) better than {b!r} "
+                                 f"({table.at[b, 'paper']}) with {better} values better")
+    if not ordered:
+        raise ValueError("the paper orders none of the compared configurations (all its values are equal)")
+
+    outcomes = [_pair_outcome(table.loc[a], table.loc[b], better) for a, b in ordered]
+    pair_table = pd.DataFrame({
+        "better_in_paper": [a for a, _ in ordered],
+        "worse_in_paper": [b for _, b in ordered],
+        "outcome": outcomes,
+    })
+    tau = float(kendalltau(table["paper"], table["reproduced_mean"]).statistic)
+    if "reversed" in outcomes:
+        verdict = VERDICT_NOT_REPRODUCED
+    elif all(o == "agrees" for o in outcomes):
+        verdict = VERDICT_REPRODUCED
+    else:
+        verdict = VERDICT_INCONCLUSIVE
+    counts = pair_table["outcome"].value_counts()
+    summary = (f"{verdict}: of {len(ordered)} orderings in the paper, {counts.get('agrees', 0)} hold with separated "
+               f"seeds, {counts.get('reversed', 0)} are reversed, {len(ordered) - counts.get('agrees', 0) - counts.get('reversed', 0)} "
+               f"are not separated; Kendall tau {tau:.2f} over {len(table)} configurations")
+    return Comparison(table=table, pairs=pair_table, kendall_tau=tau, verdict=verdict, summary=summary,
+                      better=better, metric=str(paper.name or value))
+
+
+def _pair_outcome(a: pd.Series, b: pd.Series, better: str) -> str:
+    if a["seeds"] < 2 or b["seeds"] < 2:
+        return "one seed"
+    low_a, high_a = a["reproduced_mean"] - a["reproduced_std"], a["reproduced_mean"] + a["reproduced_std"]
+    low_b, high_b = b["reproduced_mean"] - b["reproduced_std"], b["reproduced_mean"] + b["reproduced_std"]
+    if max(low_a, low_b) <= min(high_a, high_b):
+        return "overlapping"
+    return "agrees" if _is_better(a["reproduced_mean"], b["reproduced_mean"], better) else "reversed"
+
+
+def style_comparison(comparison: Comparison, caption: str | None = None, precision: int = 3):
+    """A Styler for a page: paper value and rank beside reproduced mean ± std and rank; rank 1 in bold."""
+    table = comparison.table
+    shown = pd.DataFrame({
+        f"paper {comparison.metric}": table["paper"].map(lambda v: f"{v:.{precision}f}"),
+        "paper rank": table["paper_rank"],
+        "reproduced (mean ± std)": [
+            f"{m:.{precision}f} ± {s:.{precision}f}" if not math.isnan(s) else f"{m:.{precision}f}"
+            for m, s in zip(table["reproduced_mean"], table["reproduced_std"])
+        ],
+        "reproduced rank": table["reproduced_rank"],
+        "seeds": table["seeds"],
+    }, index=table.index)
+
+    def bold_best(column: pd.Series) -> list[str]:
+        ranks = table["paper_rank"] if column.name.startswith("paper") else table["reproduced_rank"]
+        return ["font-weight: bold" if r == 1 else "" for r in ranks]
+
+    styler = shown.style.apply(bold_best, subset=[shown.columns[0], shown.columns[2]])
+    caption = caption or f"{comparison.metric} ({comparison.better} is better). {comparison.summary}."
+    return styler.set_caption(caption)
+
+
+COMPUTE_KEYS = ("device", "wall_time", "steps", "images_seen")
+
+
+def compute_summary(records: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    """One row per training run from run records with keys ``device``, ``wall_time`` (seconds), ``steps`` and
+    ``images_seen``, such as ``RunResult.compute`` of :mod:`gancl.train`.
+
+    Other keys (``run``, ``seed``, ``processes``, ``cached``...) are kept as columns.
+    """
+    if not records:
+        raise ValueError("no run records: a page lists the compute of the runs it used")
+    for number, record in enumerate(records):
+        missing = [k for k in COMPUTE_KEYS if k not in record]
+        if missing:
+            raise ValueError(f"run record {number} lacks {', '.join(missing)} (each needs {', '.join(COMPUTE_KEYS)})")
+    return pd.DataFrame(list(records))
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _span(values: pd.Series, fmt: str = "{:,.0f}") -> str:
+    low, high = values.min(), values.max()
+    return fmt.format(low) if low == high else f"{fmt.format(low)}-{fmt.format(high)}"
+
+
+def format_compute(records: Sequence[dict[str, Any]]) -> str:
+    """One line stating the compute behind a page: runs, devices, wall time, steps and images seen per run.
+
+    Records with ``processes`` > 1 show as ``device xN``; records with ``cached: True`` were reused from the run
+    cache, and their wall time is that of the original run.
+    """
+    frame = compute_summary(records)
+    processes = frame["processes"] if "processes" in frame else pd.Series(1, index=frame.index)
+    devices = ", ".join(sorted({f"{d} x{int(n)}" if n and n > 1 else str(d)
+                                for d, n in zip(frame["device"], processes.fillna(1))}))
+    cached = int(frame["cached"].eq(True).sum()) if "cached" in frame else 0
+    reused = f" ({cached} reused from the run cache)" if cached else ""
+    runs = f"{len(frame)} run" + ("s" if len(frame) != 1 else "")
+    return (f"Compute: {runs}{reused} on {devices}; wall time {_duration(frame['wall_time'].sum())} in "
+            f"total ({_duration(frame['wall_time'].mean())} per run); {_span(frame['steps'])} steps and "
+            f"{_span(frame['images_seen'])} images seen per run.")
