@@ -219,3 +219,21 @@ def test_two_processes_equal_one_process(tmp_path):
     h2, h1 = two.history(), one.history()
     torch.testing.assert_close(torch.tensor(h2["loss/D/cond"].values), torch.tensor(h1["loss/D/cond"].values),
                                rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["contragan/2c", "fakeclr/fakeclr"])
+def test_bf16_mixed_precision_trains_on_cpu(name):
+    result = train(tiny(name, steps=2, mixed_precision="bf16"), seed=0, device="cpu")
+    h = result.history()
+    assert torch.isfinite(torch.tensor(h["loss/D/adv"].values)).all()
+    assert all(p.dtype == torch.float32 for p in result.generator().parameters())  # weights stay float32
+
+
+def test_tracker_auto_uses_tensorboard_only_when_installed(monkeypatch):
+    from gancl.train.trainer import _tracker
+
+    monkeypatch.setitem(sys.modules, "tensorboard", None)  # import fails
+    assert _tracker("auto") is None
+    monkeypatch.setitem(sys.modules, "tensorboard", type(sys)("tensorboard"))
+    assert _tracker("auto") == "tensorboard"
+    assert _tracker(None) is None and _tracker("wandb") == "wandb"

@@ -55,7 +55,7 @@ class MappingNetwork(nn.Module):
         w = self.net(x)
         if self.training:
             with torch.no_grad():
-                self.w_avg.copy_(w.detach().mean(dim=0).lerp(self.w_avg, self.w_avg_beta))
+                self.w_avg.copy_(w.detach().to(self.w_avg.dtype).mean(dim=0).lerp(self.w_avg, self.w_avg_beta))
         if truncation_psi != 1.0:
             w = self.w_avg.lerp(w, truncation_psi)
         return w
