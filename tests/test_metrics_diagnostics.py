@@ -1,0 +1,81 @@
+"""Training diagnostics from run histories (column names documented in gancl.metrics.diagnostics)."""
+
+import math
+
+import pandas as pd
+import pytest
+
+from gancl.metrics import (accuracy_gap, best_step, detect_collapse, logit_gap, logit_outputs, logit_statistics,
+                           spectral_norms, summarize)
+
+
+def _history():
+    rows = []
+    for step in range(0, 1000, 100):
+        row = {"step": step, "images_seen": step * 64, "wall_time": step / 10.0, "loss/d_adv": 1.0,
+               "logits/final/real/mean": 1.0 + step / 1000, "logits/final/real/std": 1.0,
+               "logits/final/fake/mean": -1.0, "logits/final/fake/std": 1.0,
+               "logits/16/real/mean": 0.5, "logits/16/real/std": 0.5, "logits/16/fake/mean": 0.0,
+               "logits/16/fake/std": 0.5, "logits/8/real/mean": 0.2, "logits/8/fake/mean": 0.1,
+               "acc/train_real": 0.6 + step / 2000, "acc/val_real": 0.6, "acc/fake": 0.7,
+               "sn/conv1": 1.0 + step / 1000, "sn/linear": 0.9}
+        if step % 200 == 0:  # evaluation every other row
+            row["eval/fd"] = {0: 50.0, 200: 20.0, 400: 10.0, 600: 30.0, 800: 40.0}[step]
+        rows.append(row)
+    return rows
+
+
+def test_logit_outputs_and_gaps_per_output():
+    hist = _history()
+    assert logit_outputs(hist) == ["final", "8", "16"]
+    gaps = logit_gap(hist)
+    assert list(gaps.columns) == ["step", "final", "8", "16"]
+    assert gaps["final"].iloc[-1] == pytest.approx(2.9) and gaps["16"].iloc[0] == pytest.approx(0.5)
+    normalised = logit_gap(pd.DataFrame(hist).drop(columns=["logits/8/real/mean", "logits/8/fake/mean"]),
+                           normalise=True)
+    assert normalised["16"].iloc[0] == pytest.approx(0.5 / 0.5)
+
+
+def test_legacy_single_output_columns_read_as_final():
+    hist = [{"step": 1, "logits/real/mean": 2.0, "logits/fake/mean": -1.0}]
+    assert logit_outputs(hist) == ["final"]
+    assert logit_gap(hist)["final"].tolist() == [3.0]
+    assert logit_statistics(hist)["fake_mean"].tolist() == [-1.0]
+    with pytest.raises(ValueError, match="no logit statistics"):
+        logit_statistics(hist, "32")
+
+
+def test_accuracy_gap_and_first_step_over_threshold():
+    gap = accuracy_gap(_history(), threshold=0.22)
+    assert gap.frame["gap"].iloc[-1] == pytest.approx(0.45)
+    assert gap.first_step == 500  # gap = step / 2000 first exceeds 0.22 at 500
+    assert accuracy_gap(_history(), threshold=0.9).first_step is None
+    with pytest.raises(ValueError, match="acc/val_real"):
+        accuracy_gap([{"step": 0, "acc/train_real": 1.0}])
+
+
+def test_spectral_norm_curves():
+    sn = spectral_norms(_history())
+    assert list(sn.columns) == ["step", "conv1", "linear"] and sn["conv1"].iloc[-1] == pytest.approx(1.9)
+
+
+def test_best_step_and_collapse():
+    hist = _history()
+    assert best_step(hist) == (400, 10.0)
+    collapse = detect_collapse(hist, factor=2.0, patience=2)  # 30 and 40 both exceed 2 x 10
+    assert collapse.collapsed and collapse.step == 600 and collapse.best_step == 400
+    assert not detect_collapse(hist, factor=3.5, patience=2).collapsed  # 30 is not above 35
+    assert not detect_collapse(hist, factor=2.0, patience=3).collapsed  # only two evaluations after the best
+
+
+def test_summarize_and_dataframe_input():
+    out = summarize(pd.DataFrame(_history()).sample(frac=1, random_state=0), acc_threshold=0.12)  # any row order
+    assert out["steps"] == 900 and out["images_seen"] == 900 * 64
+    assert out["final_logit_gap/final"] == pytest.approx(2.9)
+    assert out["best_fd_step"] == 400 and out["collapsed"] and out["collapse_step"] == 600
+    assert out["acc_gap_first_step"] == 300 and math.isclose(out["acc_gap_final"], 0.45)
+
+
+def test_history_without_step_is_rejected():
+    with pytest.raises(ValueError, match="'step'"):
+        summarize([{"loss/d": 1.0}])
