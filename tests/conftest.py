@@ -27,6 +27,18 @@ NBVAL_DIR = REPO / "_build" / "nbval"
 FIXTURE_PAGE = Path(__file__).resolve().parent / "fixtures" / "page.py"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _one_torch_thread():
+    """Unit tests use tiny tensors: on a 2-core machine extra intra-op threads cost far more than they save
+    (and stall when another process holds a core). Restored at the end."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "notebook: a book page executed at smoke scale under nbval")
 

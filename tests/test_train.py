@@ -25,10 +25,6 @@ def _isolated(tmp_path_factory, monkeypatch):
     # embedded data is shared across tests of this module (generation is the slow part); runs are per test
     monkeypatch.setenv("GANCL_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
     monkeypatch.setenv("GANCL_RUNS", str(tmp_path_factory.mktemp("runs")))
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny models: one thread is faster and steadier on a shared 2-core machine
-    yield
-    torch.set_num_threads(threads)
 
 
 def tiny(name="contragan/2c", steps=4, **overrides) -> RunConfig:
@@ -237,3 +233,13 @@ def test_tracker_auto_uses_tensorboard_only_when_installed(monkeypatch):
     monkeypatch.setitem(sys.modules, "tensorboard", type(sys)("tensorboard"))
     assert _tracker("auto") == "tensorboard"
     assert _tracker(None) is None and _tracker("wandb") == "wandb"
+
+
+def test_fd_over_time_is_written_to_the_history():
+    from gancl.metrics import best_step
+
+    config = tiny(steps=4, **{"eval.fd_every": 2, "eval.fd_count": 64})
+    h = train(config, seed=0, device="cpu").history()
+    assert list(h["step"]) == [2, 4] and h["eval/fd"].notna().all() and (h["eval/fd"] > 0).all()
+    step, value = best_step(h, "eval/fd")
+    assert step in (2, 4) and value == h["eval/fd"].min()

@@ -9,7 +9,8 @@ Columns (every row has the first group; the others appear at their intervals):
   ``final`` or, for a multi-scale D, the output height of each branch ("16", "8", ...)
 - ``acc/train_real``, ``acc/val_real``, ``acc/fake``: authenticity accuracy (ContraGAN Fig. 3) every ``diag_every``
 - ``sn/<layer>``: largest singular value of each D weight every ``diag_every``
-- ``fd``: the Frechet distance of G_ema every ``fd_every`` when the run was given an FD function
+- ``eval/fd``: the Frechet distance of G_ema's samples to the held-out split every ``fd_every`` steps
+  (extractor ``eval.extractor``; see :meth:`gancl.train.Trainer.evaluate_fd`)
 """
 
 from __future__ import annotations

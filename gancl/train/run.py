@@ -68,15 +68,13 @@ def load_run(config: RunConfig, seed: int, root=None) -> Optional[RunResult]:
     return RunResult(path, config, int(seed), json.loads(result.read_text()))
 
 
-def train(config: RunConfig, seed: int = 0, force: bool = False, device: str = "auto", root=None,
-          fd_fn=None) -> RunResult:
+def train(config: RunConfig, seed: int = 0, force: bool = False, device: str = "auto", root=None) -> RunResult:
     """Train (config, seed) unless the run cache already holds it finished; resumes an interrupted run.
 
     Args:
         config: the run configuration. seed: the run seed.
         force: retrain from scratch even if a finished run or checkpoint exists.
         device: "auto", "cpu" or "cuda". root: the runs folder (default :func:`gancl.paths.runs_dir`).
-        fd_fn: optional ``fd_fn(G_ema) -> float`` evaluated every ``config.eval.fd_every`` steps.
     Launch under ``torchrun``/``accelerate launch`` for several processes: every process calls this.
     """
     from gancl.train.trainer import Trainer
@@ -96,5 +94,5 @@ def train(config: RunConfig, seed: int = 0, force: bool = False, device: str = "
     path.mkdir(parents=True, exist_ok=True)
     trainer = Trainer(config, seed, path, device=device)
     trainer.load_checkpoint()
-    summary = trainer.fit(fd_fn=fd_fn)
+    summary = trainer.fit()
     return RunResult(path, config, int(seed), summary)

@@ -156,6 +156,7 @@ class Trainer:
         self._stop_signal = None
         self._sums: dict = {}  # loss sums since the last history row (kept in checkpoints: resumed rows are exact)
         self._last_logits: dict = {}
+        self._extractor = None
 
     # ---------------------------------------------------------------- sampling (global batch, local slice)
     def _local(self, x: torch.Tensor) -> torch.Tensor:
@@ -451,10 +452,27 @@ class Trainer:
             for sig, h in previous.items():
                 signal.signal(sig, h)
 
-    def fit(self, fd_fn=None, until: Optional[int] = None) -> Optional[dict]:
+    def evaluate_fd(self) -> float:
+        """FD of G_ema's samples against the held-out split with ``eval.extractor`` (FD over time, ContraGAN Fig. 3).
+
+        The real statistics are cached on disk; the samples use a fixed seed, so successive values compare the
+        generator, not the sampling. (Not under no_grad: the first call may train the domain classifier.)
+        """
+        from gancl.metrics import feature_statistics, frechet_distance, generate_features, get_extractor, real_stats
+
+        d, e = self.cfg.data, self.cfg.eval
+        if self._extractor is None:
+            kw = {"dataset": d.name, "resolution": d.resolution, "data_dir": d.data_dir, "progress": False}
+            self._extractor = get_extractor(e.extractor, device=self.device, **(kw if e.extractor == "domain" else {}))
+        real = real_stats(d.name, d.resolution, "val", self._extractor, None, self.device, d.data_dir, d.seed,
+                          progress=False)
+        feats = generate_features(self.G_ema, self._extractor, e.fd_count, seed=0, device=self.device,
+                                  progress=False)[0]
+        return frechet_distance(real.mu, real.sigma, *feature_statistics(feats))
+
+    def fit(self, until: Optional[int] = None) -> Optional[dict]:
         """Train to ``optim.steps`` from wherever the run stands and return the summary.
 
-        ``fd_fn(G_ema) -> float`` is called every ``eval.fd_every`` steps when given (the history's ``fd``).
         ``until``: stop early at that step with a checkpoint and return None (train a run in pieces).
         """
         cfg, o, e = self.cfg, self.cfg.optim, self.cfg.eval
@@ -482,8 +500,8 @@ class Trainer:
                     self._sums = {}
                     if e.diag_every and (self.step % e.diag_every == 0 or last):
                         row.update(self.diagnostics())
-                    if fd_fn is not None and e.fd_every and (self.step % e.fd_every == 0 or last):
-                        row["fd"] = float(fd_fn(self.G_ema))
+                    if e.fd_every and (self.step % e.fd_every == 0 or last) and self.acc.is_main_process:
+                        row["eval/fd"] = self.evaluate_fd()
                     self.history.append(row)
                     if self.acc.log_with:
                         self.acc.log({k: v for k, v in row.items() if isinstance(v, (int, float))}, step=self.step)
