@@ -116,6 +116,7 @@ class Trainer:
         log_with = _tracker(config.tracker)
         # two D forwards (train-mode spectral norm updates) may precede one backward: no buffer broadcast in forward
         ddp = DistributedDataParallelKwargs(broadcast_buffers=False)
+        _reset_accelerate_state()
         self.acc = Accelerator(cpu=(device == "cpu"), mixed_precision=config.mixed_precision, kwargs_handlers=[ddp],
                                log_with=log_with, project_dir=str(self.run_dir))
         self.world, self.rank = self.acc.num_processes, self.acc.process_index
@@ -552,6 +553,18 @@ class Trainer:
             shutil.rmtree(self.run_dir / "checkpoint", ignore_errors=True)  # the finished run needs only final.pt
         self.acc.wait_for_everyone()
         return summary
+
+
+def _reset_accelerate_state():
+    """Let one process train several runs with different settings (a book page runs many configs).
+
+    accelerate keeps process-wide state and refuses a second Accelerator with another mixed precision or device; a
+    run's settings are its own, so the state is cleared before each run. Under torch.distributed the process-level
+    part (the process group) is kept.
+    """
+    from accelerate.state import AcceleratorState
+
+    AcceleratorState._reset_state(reset_partial_state=not torch.distributed.is_initialized())
 
 
 def _accumulate(sums: dict, terms: dict):
