@@ -520,3 +520,13 @@ def test_empty_queue_loss_is_an_error_not_nan():
     q = FakeQueue(dim=3, size=4, init="empty")
     with pytest.raises(ValueError, match="negatives is empty"):
         instance_perturbation_loss(E, P, q, 0)
+
+
+def test_perturb_latent_fixed_radius_ignores_the_latent_norm():
+    from gancl.losses import perturb_latent
+
+    z = torch.cat([torch.full((20000, 1), 0.1), torch.full((20000, 1), 3.0)], dim=1)
+    eps = perturb_latent(z, fixed_radius=0.2, generator=torch.Generator().manual_seed(0)) - z
+    assert torch.allclose(eps.std(0), torch.tensor([0.2, 0.2]), rtol=0.05)
+    with pytest.raises(ValueError, match="fixed_radius"):
+        perturb_latent(z, fixed_radius=-1.0)

@@ -105,24 +105,32 @@ def forgetting_factor(stamps: torch.Tensor, tau_m: float = 0.01, dtype: torch.dt
 
 
 def perturb_latent(
-    z: torch.Tensor, l1: float = 0.1, max_abs: float | None = None, generator: torch.Generator | None = None
+    z: torch.Tensor, l1: float = 0.1, max_abs: float | None = None, generator: torch.Generator | None = None,
+    *, fixed_radius: float | None = None,
 ) -> torch.Tensor:
     """Noise-related latent augmentation, FakeCLR Sec. 4: z + eps with eps ~ N(0, (l1 * |z|)^2) per element.
 
     The perturbation radius grows with |z|, so low-density regions of the prior get a stronger similarity prior.
     ``max_abs=3.0`` reproduces the authors' code, which clamps |z| to at most 3 inside the standard deviation. The
     standard deviation is computed from ``z.detach()``: the perturbation is noise, not a function to differentiate.
+    ``fixed_radius`` gives the plain perturbation of Instance-perturbation (FakeCLR Eq. 8, the same radius eps_q
+    everywhere, the ablations' setting before noise-related augmentation): eps ~ N(0, fixed_radius^2).
 
     Args:
         z: (N, z_dim) (or any shape) float latents.
         l1: coefficient l_1 >= 0 (0.1 in the authors' code).
         max_abs: optional clamp > 0 on |z| inside the standard deviation.
         generator: optional torch.Generator on z's device, for reproducible noise.
+        fixed_radius: if given (>= 0), a constant standard deviation instead of l1 * |z|.
 
     Returns:
         Tensor shaped like z.
     """
     check_float_tensor(z, "z")
+    if fixed_radius is not None:
+        if not fixed_radius >= 0:
+            raise ValueError(f"fixed_radius must be >= 0, got {fixed_radius}")
+        return z + fixed_radius * torch.randn(z.shape, generator=generator, device=z.device, dtype=z.dtype)
     if not l1 >= 0:
         raise ValueError(f"l1 must be >= 0, got {l1}")
     scale = z.detach().abs()

@@ -30,6 +30,7 @@ from tqdm.auto import tqdm
 
 from gancl import losses
 from gancl.data import apply_augment, get_dataset, linear_strength, sample_augment, to_float
+from gancl.distributed import gather
 from gancl.models import DOutput, build_discriminator, build_generator
 from gancl.train.config import RunConfig
 from gancl.train.history import History
@@ -192,15 +193,12 @@ class Trainer:
         return self.augment(self.augment(x), self.cfg.loss.view_augment, 1.0)
 
     def perturb(self, z: torch.Tensor) -> torch.Tensor:
-        """FakeCLR latent augmentation of local latents, drawn for the global batch."""
+        """FakeCLR latent perturbation of the local latents, its noise drawn for the global batch."""
         c = self.cfg.loss
-        n = self.cfg.optim.batch_size
-        noise = self._local(torch.randn(n, z.shape[1], generator=self.gens["perturb"])).to(z.device)
-        scale = z.abs() if c.noise_related else torch.ones_like(z)
-        if c.noise_related and c.perturb_max_abs is not None:
-            scale = scale.clamp(max=c.perturb_max_abs)
-        radius = c.perturb_l1 if c.noise_related else c.perturb_radius
-        return z + noise * radius * scale
+        z_global = gather(z).cpu()  # the noise of a sample must not depend on the number of processes
+        perturbed = losses.perturb_latent(z_global, c.perturb_l1, c.perturb_max_abs, self.gens["perturb"],
+                                          fixed_radius=None if c.noise_related else c.perturb_radius)
+        return self._local(perturbed).to(z.device)
 
     # ---------------------------------------------------------------- forwards
     def _discriminate(self, D, segments: list, labels: list, refs: Optional[torch.Tensor]):
