@@ -119,13 +119,16 @@ def seeds(scale_name: str, chosen=None) -> list:
 
 # ---------------------------------------------------------------------------------------------------------------------
 # ContraGAN (Kang & Park 2020): conditioning losses of Table 1 on one backbone and budget.
-# paper scale: BigGAN backbone on CIFAR-10 32 px, batch 64, hinge, Adam 2e-4 (0.5, 0.999), 5 D steps, t = 1.0, dim 512.
+# paper scale: BigGAN backbone on CIFAR-10 32 px (G 256 and D 128 channels throughout), batch 64, hinge,
+# Adam 2e-4 (0.5, 0.999), 5 D steps, t = 1.0, projection dim 512.
 
 def _contragan(scale_name: str, head: str, cond: str, **loss) -> RunConfig:
     paper = scale_name == "paper"
-    arch = "resnet" if paper else "dcgan"
-    c = base_config(scale_name, arch=arch, dataset="cifar10" if paper else "shapes", num_classes=10,
-                    d_head=head)
+    model = {"d_head": head}
+    if paper:
+        model.update(g_channels=256, d_channels=128, channel_cap=256, d_channel_cap=128)
+    c = base_config(scale_name, arch="resnet" if paper else "dcgan", dataset="cifar10" if paper else "shapes",
+                    num_classes=10, **model)
     c = c.replace(**{"loss.cond": cond, "loss.temperature": 1.0, "loss.cond_weight": 1.0,
                      **{f"loss.{k}": v for k, v in loss.items()}})
     if paper:
@@ -147,40 +150,62 @@ def _unconditional_contragan(scale_name: str) -> RunConfig:
 
 
 # ---------------------------------------------------------------------------------------------------------------------
-# Dual Contrastive Loss and Attention (Yu et al. 2021), supplement's limited-data setting: StyleGAN2-style G with
-# self-attention, D with reference attention at the lowest resolution (Eq. 8), an n-shot subset.
-# paper scale: 128 px, 30k-image subsets (CelebA, AnimalFace, LSUN), attention at 8x8.
+# The StyleGAN2 recipe shared by the three StyleGAN2-based papers: non-saturating loss, Adam 2.5e-3 (0, 0.99),
+# equalised learning rate instead of spectral norm in D, lazy R1 every 16 steps with StyleGAN2-ADA's heuristic
+# gamma = 0.0002 * resolution^2 / batch.
 
-def _dual(scale_name: str, ref_attention: bool, adv: str = "nonsat") -> RunConfig:
+def _stylegan2_recipe(c: RunConfig) -> RunConfig:
+    res, batch = c.data.resolution, c.optim.batch_size
+    return c.replace(**{"model.d_spectral_norm": False, "loss.adv": "nonsat", "optim.lr_g": 0.0025,
+                        "optim.lr_d": 0.0025, "optim.betas": (0.0, 0.99), "loss.r1_gamma": 0.0002 * res * res / batch,
+                        "loss.r1_every": 16})
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Dual Contrastive Loss and Attention (Yu et al. 2021), supplement Table 7 rows on a limited-size subset: StyleGAN2,
+# + SAN self-attention in G (best at 32x32 of 128 px, i.e. a quarter of the resolution), + the dual contrastive loss,
+# + reference attention in D (Eq. 8) at its lowest resolution (8x8 of 128 px; the lowest feasible, 4x4, below 64 px).
+# paper scale: 128 px, 30k-image subsets (CelebA, AnimalFace, LSUN Bedroom/Church).
+
+def _dual(scale_name: str, san: bool, contrastive: bool, reference: bool) -> RunConfig:
     paper = scale_name == "paper"
     res = 128 if paper else scale(scale_name).resolution
     c = base_config(scale_name, arch="stylegan2", dataset="folder" if paper else "shapes",
-                    g_attention="san", g_attention_res=8,
-                    ref_attention_res=(8 if ref_attention else None))
-    c = c.replace(**{"data.count": 30_000 if paper else (2000 if scale_name == "small" else 256),
-                     "data.resolution": res, "model.resolution": res, "loss.adv": adv,
-                     "loss.augment": "" if paper else "translation,cutout"})
+                    g_attention="san" if san else None, g_attention_res=res // 4 if san else None,
+                    ref_attention_res=max(4, res // 16) if reference else None)
+    count = 30_000 if paper else (2000 if scale_name == "small" else 256)
+    c = c.replace(**{"data.count": count, "data.resolution": res, "model.resolution": res})
+    c = _stylegan2_recipe(c)
+    if contrastive:
+        c = c.replace(**{"loss.adv": "dual_contrastive"})
+    if not paper:
+        c = c.replace(**{"loss.augment": "translation,cutout"})
     return c
 
 
-register("dual/baseline")(lambda s: _dual(s, False))
-register("dual/refattn")(lambda s: _dual(s, True))
-register("dual/dual_contrastive")(lambda s: _dual(s, False, adv="dual_contrastive"))
+register("dual/stylegan2")(lambda s: _dual(s, False, False, False))
+register("dual/san")(lambda s: _dual(s, True, False, False))
+register("dual/san_contrastive")(lambda s: _dual(s, True, True, False))
+register("dual/san_refattn")(lambda s: _dual(s, True, False, True))
+register("dual/san_refattn_contrastive")(lambda s: _dual(s, True, True, True))
 
 
 # ---------------------------------------------------------------------------------------------------------------------
 # MsConD (Lee, Kim & Lee): StyleGAN2-style single-output D against the multi-scale D, with and without the per-scale
-# contrastive term, on the multi-object scenes. paper scale: 256 px scenes (Cityscapes/COCO-like), branches 16 and 8.
+# contrastive term, on the multi-object scenes. paper scale: 256 px scenes (Cityscapes-like), branches at 16 and 8
+# (Table 1); smaller scales keep the same two coarsest backbone levels below 4x4 available (8 and 4).
 
 def _msconD(scale_name: str, multiscale: bool, contrastive: bool) -> RunConfig:
     paper = scale_name == "paper"
     res = 256 if paper else scale(scale_name).resolution
-    branches = (16, 8) if paper else ((8, 4) if res >= 16 else ())
+    branches = (16, 8) if paper else (8, 4)
     c = base_config(scale_name, arch="stylegan2", dataset="folder" if paper else "scenes",
-                    multiscale_res=branches if multiscale else (),
-                    ms_proj_dim=256 if paper else 64)
-    return c.replace(**{"data.resolution": res, "model.resolution": res, "loss.adv": "nonsat",
-                        "loss.ms_contrastive_weight": 1.0 if contrastive else 0.0})
+                    multiscale_res=branches if multiscale else (), ms_proj_dim=256 if paper else 64)
+    if paper:
+        c = c.replace(**{"model.d_channels": 128, "model.channel_cap": 512})
+    c = c.replace(**{"data.resolution": res, "model.resolution": res,
+                     "loss.ms_contrastive_weight": 1.0 if contrastive else 0.0})
+    return _stylegan2_recipe(c)
 
 
 register("msconD/stylegan2")(lambda s: _msconD(s, False, False))
@@ -190,19 +215,21 @@ register("msconD/msconD")(lambda s: _msconD(s, True, True))
 
 # ---------------------------------------------------------------------------------------------------------------------
 # FakeCLR (Li et al. 2022): StyleGAN2-style G on a 100-image subset with DiffAugment on an ADA-linear schedule as the
-# baseline; contrastive variants add the projection head, momentum D and queue (authors' code: head 512-512-128,
-# t = 0.2, momentum 0.999, weights D 1.0 / G 0.1). paper scale: FFHQ-100 at 256 px in the paper; 128 px here.
+# baseline; contrastive variants add the projection head (512-512-128), momentum D (0.999), queue and t = 0.2, with
+# weights D 1.0 / G 0.1 (authors' code). Queue: 5% of the data set, doubled by mirroring (authors' code), at least 2.
+# paper scale: FFHQ-100 at 256 px, mirrored.
 
 def _fakeclr(scale_name: str, instance: str = "none", **loss) -> RunConfig:
     paper = scale_name == "paper"
-    res = 128 if paper else scale(scale_name).resolution
+    res = 256 if paper else scale(scale_name).resolution
+    count = 100
     c = base_config(scale_name, arch="stylegan2", dataset="folder" if paper else "shapes",
                     instance_head_dim=128 if instance != "none" else 0)
-    steps = c.optim.steps
-    c = c.replace(**{"data.count": 100, "data.resolution": res, "model.resolution": res, "loss.adv": "nonsat",
-                     "loss.augment": "color,translation,cutout", "loss.augment_ramp": max(steps // 2, 1),
-                     "loss.instance": instance, "loss.instance_queue": 64 if not paper else 500,
-                     **{f"loss.{k}": v for k, v in loss.items()}})
+    c = _stylegan2_recipe(c.replace(**{"data.count": count, "data.resolution": res, "model.resolution": res,
+                                       "data.mirror": paper}))
+    c = c.replace(**{"loss.augment": "color,translation,cutout", "loss.augment_ramp": max(c.optim.steps // 2, 1),
+                     "loss.instance": instance, "loss.instance_queue": max(2, round(0.05 * count * 2)),
+                     "loss.queue_min": 2, **{f"loss.{k}": v for k, v in loss.items()}})
     return c
 
 

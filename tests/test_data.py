@@ -203,3 +203,13 @@ def test_translation_moves_content_and_schedule():
     assert data.linear_strength(500, 100) == 1.0
     with pytest.raises(ValueError, match="unknown augmentation"):
         data.parse_policy("color,blur")
+
+
+def test_folder_val_split_is_held_out_from_train(tmp_path):
+    _write_pngs(tmp_path, classes=("a",), per_class=10)
+    train = data.get_dataset("folder", 16, "train", count=6, data_dir=str(tmp_path))
+    val = data.get_dataset("folder", 16, "val", count=4, data_dir=str(tmp_path))
+    rows = lambda d: {bytes(im.numpy().tobytes()) for im in d.images}  # noqa: E731
+    assert not rows(train) & rows(val) and train.source_size == val.source_size == 10
+    big_val = data.get_dataset("folder", 16, "val", count=50, data_dir=str(tmp_path))  # capped to the folder
+    assert len(big_val) == 10

@@ -530,3 +530,18 @@ def test_perturb_latent_fixed_radius_ignores_the_latent_norm():
     assert torch.allclose(eps.std(0), torch.tensor([0.2, 0.2]), rtol=0.05)
     with pytest.raises(ValueError, match="fixed_radius"):
         perturb_latent(z, fixed_radius=-1.0)
+
+
+def test_r1_penalty_matches_a_hand_computed_gradient():
+    from gancl.losses import r1_penalty
+
+    x = torch.randn(3, 2, 4, 4, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(2 * 4 * 4, dtype=torch.float64)
+    logits = (x.flatten(1) @ w) ** 2  # d/dx = 2 (x.w) w
+    expected = ((2 * (x.flatten(1) @ w))[:, None] * w).square().sum(1).mean()
+    penalty = r1_penalty(logits, x)
+    torch.testing.assert_close(penalty, expected)
+    penalty.backward()  # differentiable: create_graph
+    assert x.grad is not None
+    with pytest.raises(ValueError, match="require grad"):
+        r1_penalty(logits.detach(), x.detach())

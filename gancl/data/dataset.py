@@ -20,6 +20,7 @@ class ImageDataset(torch.utils.data.Dataset):
         obj_class: (N, K) int64 object classes (-1 = empty slot) for multi-object data, else None.
         obj_boxes: (N, K, 4) float32 pixel boxes (x0, y0, x1, y1) for multi-object data, else None.
         class_names: one name per class, when known.
+        source_size: how many images the subset was drawn from, for folders (whose splits share one pool).
 
     ``dataset[i]`` is ``(image, label)`` with the image as float (3, R, R) in [-1, 1], the generators' range.
     """
@@ -33,6 +34,7 @@ class ImageDataset(torch.utils.data.Dataset):
     obj_class: Optional[torch.Tensor] = None
     obj_boxes: Optional[torch.Tensor] = None
     class_names: Sequence[str] = field(default_factory=tuple)
+    source_size: Optional[int] = None
 
     def __post_init__(self):
         if self.images.dtype != torch.uint8 or self.images.ndim != 4 or self.images.shape[1] != 3:
@@ -61,7 +63,7 @@ class ImageDataset(torch.utils.data.Dataset):
         idx = torch.as_tensor(indices, dtype=torch.long)
         pick = lambda t: None if t is None else t[idx]  # noqa: E731
         return ImageDataset(self.images[idx], self.labels[idx], self.num_classes, self.name, self.resolution,
-                            self.split, pick(self.obj_class), pick(self.obj_boxes), self.class_names)
+                            self.split, pick(self.obj_class), pick(self.obj_boxes), self.class_names, self.source_size)
 
 
 def to_float(images: torch.Tensor) -> torch.Tensor:

@@ -29,9 +29,11 @@ class CorruptImageError(ValueError):
     """An image file could not be decoded."""
 
 
-def subset_indices(total: int, count: Optional[int], seed: int = 0) -> np.ndarray:
+def subset_indices(total: int, count: Optional[int], seed: int = 0, from_end: bool = False) -> np.ndarray:
     """Indices of a ``count``-image subset of ``total`` by a fixed seed, nested: the 100-subset is in the 1K-subset.
 
+    Subsets are prefixes of one seeded permutation; ``from_end`` takes them from its other end instead, so a held-out
+    subset and a training subset of the same folder stay disjoint while they fit together.
     Returns sorted indices, or all of them when ``count`` is None.
     """
     if count is None:
@@ -39,7 +41,7 @@ def subset_indices(total: int, count: Optional[int], seed: int = 0) -> np.ndarra
     if not 0 < count <= total:
         raise ValueError(f"count must be in 1..{total}, got {count}")
     order = np.random.default_rng(seed).permutation(total)
-    return np.sort(order[:count])
+    return np.sort(order[::-1][:count] if from_end else order[:count])
 
 
 def _resize_uint8(images: torch.Tensor, resolution: int) -> torch.Tensor:
@@ -107,7 +109,9 @@ def load_folder(root, resolution: int, split: str = "train", count=None, seed: i
 
     Labels come from the first sub-folder below ``root`` when every image sits in one (``labelled=None`` decides this
     automatically), otherwise every label is 0. ``count`` picks a nested random subset by ``seed`` (FFHQ-100 is the
-    first 100 of the 1K-subset). The folder is the whole data set: ``split`` is recorded, not used to choose files.
+    first 100 of the 1K-subset). A folder has no official split: "train" subsets come from one end of the seeded
+    order and "val" subsets from the other, so they are disjoint while train + val fit in the folder (the trainer
+    warns when they do not, e.g. 100-image few-shot folders); a "val" count larger than the folder is capped.
     """
     root = Path(root)
     if not root.is_dir():
@@ -117,7 +121,10 @@ def load_folder(root, resolution: int, split: str = "train", count=None, seed: i
     files = list_images(root)
     if not files:
         raise DatasetNotFoundError(f"no images found under {root} for {name!r} (looked for {', '.join(IMAGE_SUFFIXES)})")
-    files = [files[i] for i in subset_indices(len(files), count, seed)]
+    total = len(files)
+    if split == "val" and count is not None and count > total:
+        count = total
+    files = [files[i] for i in subset_indices(total, count, seed, from_end=split == "val")]
     rel = [f.relative_to(root).parts for f in files]
     if labelled is None:
         labelled = all(len(parts) > 1 for parts in rel)
@@ -127,7 +134,7 @@ def load_folder(root, resolution: int, split: str = "train", count=None, seed: i
     images = np.stack([read_image(f, resolution) for f in tqdm(files, desc=f"loading {name}", leave=False,
                                                                disable=len(files) < 500)])
     return ImageDataset(torch.from_numpy(images), torch.tensor(labels, dtype=torch.long), len(class_names), name,
-                        resolution, split, class_names=tuple(class_names))
+                        resolution, split, class_names=tuple(class_names), source_size=total)
 
 
 def load_tiny_imagenet(root, resolution: int = 64, split: str = "train", count=None, seed: int = 0) -> ImageDataset:

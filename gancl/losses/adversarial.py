@@ -63,3 +63,24 @@ def acgan_loss(class_logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor
         raise ValueError(f"class_logits must have shape (N, C) with N >= 1 and C >= 2, got {tuple(class_logits.shape)}")
     check_labels(labels, class_logits.shape[0], "labels", num_classes=class_logits.shape[1])
     return F.cross_entropy(class_logits, labels.long())
+
+
+def r1_penalty(real_logits: torch.Tensor, real_images: torch.Tensor) -> torch.Tensor:
+    """R1 gradient penalty (Mescheder et al. 2018, Eq. 9), the D regulariser of StyleGAN2 on which the Dual-contrastive,
+    MsConD and FakeCLR baselines are built: mean over images of ||grad_x sum D(x)||^2.
+
+    The caller multiplies by gamma / 2 (and by the interval under lazy regularisation).
+
+    Args:
+        real_logits: D's outputs on ``real_images`` (any shape with the batch first; all elements are summed, so a
+            multi-scale D's outputs may be added up first).
+        real_images: (N, C, H, W) the inputs D saw, with ``requires_grad=True``.
+
+    Returns:
+        Scalar, differentiable (create_graph) so its gradient reaches D's parameters.
+    """
+    check_float_tensor(real_images, "real_images")
+    if not real_images.requires_grad:
+        raise ValueError("real_images must require grad (x.requires_grad_(True) before D's forward) for R1")
+    (grad,) = torch.autograd.grad(real_logits.sum(), real_images, create_graph=True)
+    return grad.square().flatten(1).sum(1).mean()

@@ -44,6 +44,7 @@ class ModelConfig:
     g_channels: int = 64
     d_channels: int = 64
     channel_cap: int = 512
+    d_channel_cap: Optional[int] = None  # D's cap when it differs from G's (BigGAN's 32 px nets: G 256, D 128 wide)
     num_classes: int = 0  # 0: unconditional
     d_head: str = "none"
     embed_dim: int = 512  # ContraGAN projection dim (d_head="contrastive")
@@ -62,6 +63,11 @@ class ModelConfig:
     instance_head_dim: int = 0
     instance_head_hidden: int = 512
     mbstd_group: int = 0  # stylegan2 D minibatch-std group size; 0 = off (it couples the samples of a batch)
+
+    @property
+    def d_cap(self) -> int:
+        """The channel cap of D: ``d_channel_cap`` when set, else ``channel_cap``."""
+        return self.channel_cap if self.d_channel_cap is None else self.d_channel_cap
 
     def g_feature_resolutions(self) -> list[int]:
         """Heights of G's feature maps where self-attention can go: 4, 8, ..., resolution."""
@@ -88,6 +94,8 @@ class ModelConfig:
         for name in ("num_classes", "instance_head_dim", "mbstd_group"):
             if int(getattr(self, name)) < 0:
                 fail(f"{name}={getattr(self, name)} must be >= 0")
+        if self.d_channel_cap is not None and int(self.d_channel_cap) < 1:
+            fail(f"d_channel_cap={self.d_channel_cap} must be a positive integer (or None to use channel_cap)")
         if self.d_head not in D_HEADS:
             fail(f"d_head={self.d_head!r} is unknown; choose one of {D_HEADS}")
         if self.d_head != "none" and self.num_classes == 0:

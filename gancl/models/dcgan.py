@@ -65,13 +65,13 @@ def dcgan_backbone(cfg: ModelConfig, conv_f, linear_f) -> Backbone:
     each followed by LeakyReLU(0.1); at 4x4 a 3x3 conv to twice the width, LeakyReLU, global sum pooling.
     Block outputs at heights R/2 ... 4 with ``min(d_channels * R / (2h), channel_cap)`` channels."""
     heights = powers_of_two(cfg.resolution // 2)
-    ch = [width(cfg.d_channels, cfg.resolution // (2 * h), cfg.channel_cap) for h in heights]
+    ch = [width(cfg.d_channels, cfg.resolution // (2 * h), cfg.d_cap) for h in heights]
     blocks, prev = [], 3
     for c in ch:
         blocks.append(nn.Sequential(conv_f(prev, c, 3), nn.LeakyReLU(0.1),
                                     conv_f(c, c, 4, stride=2, padding=1), nn.LeakyReLU(0.1)))
         prev = c
-    feat = width(2 * ch[-1], 1, cfg.channel_cap)
+    feat = width(2 * ch[-1], 1, cfg.d_cap)
     top = nn.Sequential(conv_f(prev, feat, 3), nn.LeakyReLU(0.1))
     pool = SumPool()
     epilogue = nn.Sequential(top, pool)

@@ -106,7 +106,7 @@ def resnet_backbone(cfg: ModelConfig, conv_f, linear_f) -> Backbone:
     """SN-ResNet (BigGAN-style) discriminator trunk: down-ResBlocks to 4x4 (heights R/2 ... 4, widths
     ``min(d_channels * R / (2h), channel_cap)``), one more ResBlock at 4x4, ReLU, global sum pooling."""
     heights = powers_of_two(cfg.resolution // 2)
-    ch = [width(cfg.d_channels, cfg.resolution // (2 * h), cfg.channel_cap) for h in heights]
+    ch = [width(cfg.d_channels, cfg.resolution // (2 * h), cfg.d_cap) for h in heights]
     blocks = [DBlock(a, b, conv_f, down=True, first=(i == 0)) for i, (a, b) in enumerate(zip([3] + ch, ch))]
     top = DBlock(ch[-1], ch[-1], conv_f, down=False)
     pool = SumPool()

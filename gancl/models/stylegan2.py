@@ -199,7 +199,7 @@ def stylegan2_backbone(cfg: ModelConfig, conv_f, linear_f) -> Backbone:
         return ScaledLeakyReLU(0.2, gain)
 
     heights = powers_of_two(cfg.resolution)
-    ch = [width(cfg.d_channels, cfg.resolution // h, cfg.channel_cap) for h in heights]
+    ch = [width(cfg.d_channels, cfg.resolution // h, cfg.d_cap) for h in heights]
     blocks = [nn.Sequential(conv_f(3, ch[0], 1), act())]
     blocks += [DResBlock(a, b, conv_f, act) for a, b in zip(ch, ch[1:])]
     c4 = ch[-1]

@@ -32,6 +32,8 @@ class DataConfig:
     data_dir: Optional[str] = None
     seed: int = 0
     val_count: int = 512
+    #: x-flip the reals with probability 1/2 (the "mirrored" data sets of StyleGAN2-ADA / FakeCLR)
+    mirror: bool = False
 
 
 @dataclass
@@ -46,6 +48,8 @@ class LossConfig:
         ``augment_ramp`` steps when > 0 (the ADA-linear baseline of FakeCLR).
     ms_contrastive_weight / ms_temperature: MsConD per-scale contrastive term (the book's reading, see gancl.losses).
     instance*: FakeCLR's instance discrimination (Eq. 6-8) and its three techniques.
+    r1_gamma / r1_every: R1 penalty on reals (StyleGAN2's D regulariser), applied every ``r1_every`` D steps with
+        weight gamma/2 * r1_every (lazy regularisation).
     """
 
     adv: str = "hinge"
@@ -62,7 +66,7 @@ class LossConfig:
     #: the second view for NT-Xent, APS, CR, MsConD and FakeCLR keys (flip + translation as in the authors' code)
     view_augment: str = "flip,translation"
     ms_contrastive_weight: float = 0.0
-    ms_temperature: float = 0.5
+    ms_temperature: float = 0.1
     instance: str = "none"
     instance_weight_d: float = 1.0
     instance_weight_g: float = 0.1
@@ -79,6 +83,8 @@ class LossConfig:
     forgetting_factor: bool = False
     forgetting_tau: float = 0.01
     authors_constant_bias: bool = False
+    r1_gamma: float = 0.0
+    r1_every: int = 1
 
 
 @dataclass
@@ -139,6 +145,9 @@ class RunConfig:
             (o.steps > 0 and o.batch_size > 0 and o.n_dis > 0, "optim.steps, batch_size and n_dis must be positive"),
             (l.temperature > 0 and l.instance_temperature > 0 and l.ms_temperature > 0, "temperatures must be > 0"),
             (0.0 <= l.augment_p <= 1.0, f"loss.augment_p must be in [0, 1], got {l.augment_p}"),
+            (l.r1_gamma >= 0 and l.r1_every >= 1, "loss.r1_gamma must be >= 0 and loss.r1_every >= 1"),
+            (m.mbstd_group == 0, "model.mbstd_group > 0 is not supported by the trainer: it runs reals, fakes and "
+                                 "their views through D as one batch, and minibatch statistics would mix them"),
         ]
         for ok, msg in checks:
             if not ok:

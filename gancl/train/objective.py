@@ -86,6 +86,25 @@ class Objective:
             return losses.contrastive_2c_aps(out.embed, view.embed, labels, c.temperature)
         return losses.contrastive_2c(out.embed, out.proxy, labels, c.temperature)
 
+    def r1_term(self, real: DOutput, real_images: torch.Tensor) -> torch.Tensor:
+        """gamma/2 * interval * R1 on D's adversarial outputs for the reals (all outputs of a multi-scale D summed)."""
+        c = self.cfg
+        logits = sum(v.float().reshape(v.shape[0], -1).sum(1) for v in adversarial_logits(real).values())
+        return 0.5 * c.r1_gamma * c.r1_every * losses.r1_penalty(logits, real_images)
+
+    def unused_outputs(self, model) -> tuple:
+        """DOutput fields this objective never uses (their parameters get no gradient): class proxies under
+        NT-Xent/APS or without conditioning, multi-scale projection heads without the contrastive term, an idle
+        instance head. The trainer drops them before DDP looks for the tensors that feed the loss."""
+        c, unused = self.cfg, []
+        if model.d_head == "contrastive" and (c.cond in ("ntxent", "none") or c.aps):
+            unused += ["proxy", "class_embeddings"]
+        if model.multiscale_res and c.ms_contrastive_weight == 0:
+            unused.append("scale_proj")
+        if model.instance_head_dim > 0 and c.instance == "none":
+            unused.append("instance_proj")
+        return tuple(unused)
+
     def needs_view(self) -> bool:
         """Whether D must also see a second augmentation of the reals (G: of the fakes, for NT-Xent/APS)."""
         c = self.cfg

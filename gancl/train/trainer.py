@@ -22,6 +22,7 @@ import os
 import shutil
 import signal
 import time
+import warnings
 from pathlib import Path
 from typing import Optional
 
@@ -74,6 +75,24 @@ def _split_value(value, sizes, name):
     return list(value.split(sizes))
 
 
+class DropOutputs(torch.nn.Module):
+    """D with the DOutput fields the objective never uses set to None.
+
+    DDP with ``find_unused_parameters`` searches the graph from the forward's outputs: a returned tensor that feeds
+    no loss would leave its parameters (e.g. ContraGAN's class proxies under NT-Xent) waiting for gradients forever.
+    """
+
+    def __init__(self, D: torch.nn.Module, fields: tuple):
+        super().__init__()
+        self.D, self.fields = D, fields
+
+    def forward(self, *args, **kwargs) -> DOutput:
+        out = self.D(*args, **kwargs)
+        empty = {f.name: (None if f.default is not dataclasses.MISSING else {})
+                 for f in dataclasses.fields(out) if f.name in self.fields}
+        return dataclasses.replace(out, **empty)
+
+
 def spectral_norms(module: torch.nn.Module) -> dict:
     """Largest singular value of every weight of ``module`` before spectral normalisation (ContraGAN Fig. 3).
 
@@ -115,8 +134,10 @@ class Trainer:
         self.seed = int(seed)
         self.run_dir = Path(run_dir)
         log_with = _tracker(config.tracker)
+        self.objective = Objective(config.loss, config.model.num_classes)
         # two D forwards (train-mode spectral norm updates) may precede one backward: no buffer broadcast in forward
-        ddp = DistributedDataParallelKwargs(broadcast_buffers=False)
+        unused = self.objective.unused_outputs(config.model)
+        ddp = DistributedDataParallelKwargs(broadcast_buffers=False, find_unused_parameters=bool(unused))
         _reset_accelerate_state()
         self.acc = Accelerator(cpu=(device == "cpu"), mixed_precision=config.mixed_precision, kwargs_handlers=[ddp],
                                log_with=log_with, project_dir=str(self.run_dir))
@@ -129,6 +150,11 @@ class Trainer:
         d = config.data
         self.train_set = get_dataset(d.name, d.resolution, "train", d.count, d.data_dir, d.seed)
         self.val_set = get_dataset(d.name, d.resolution, "val", d.val_count, d.data_dir, d.seed)
+        pool = self.train_set.source_size
+        self.val_overlaps_train = pool is not None and len(self.train_set) + len(self.val_set) > pool
+        if self.val_overlaps_train:
+            warnings.warn(f"data set {d.name!r} holds {pool} images: the {len(self.val_set)} held-out images overlap "
+                          f"the {len(self.train_set)} training images, so acc/val_real and FD are not on unseen data")
         self.num_classes = config.model.num_classes
         if self.num_classes and self.num_classes != self.train_set.num_classes:
             raise ValueError(f"model.num_classes={self.num_classes} but data set {d.name!r} has "
@@ -147,9 +173,11 @@ class Trainer:
         o = config.optim
         opt_g = torch.optim.Adam(G.parameters(), lr=o.lr_g, betas=tuple(o.betas))
         opt_d = torch.optim.Adam(D.parameters(), lr=o.lr_d, betas=tuple(o.betas))
+        self.d_plain = D
+        if unused:
+            D = DropOutputs(D, unused)
         self.G, self.D, self.opt_g, self.opt_d = self.acc.prepare(G, D, opt_g, opt_d)
-        self.g_plain, self.d_plain = self.acc.unwrap_model(self.G), self.acc.unwrap_model(self.D)
-        self.objective = Objective(config.loss, self.num_classes)
+        self.g_plain = self.acc.unwrap_model(self.G)
         self.queue = self._build_queue()
         self.gens = {k: _stream(self.seed, k) for k in ("data", "latent", "augment", "ref", "perturb")}
         self.step = 0
@@ -165,10 +193,16 @@ class Trainer:
         return x[self.rank * self.local_batch:(self.rank + 1) * self.local_batch]
 
     def sample_reals(self, generator: torch.Generator):
-        """A batch of training reals with replacement: images (b, 3, R, R) float on device, labels (b,)."""
-        idx = self._local(torch.randint(len(self.train_set), (self.cfg.optim.batch_size,), generator=generator))
-        images = to_float(self.train_set.images[idx]).to(self.device, non_blocking=True)
-        return images, self.train_set.labels[idx].to(self.device)
+        """A batch of training reals with replacement: images (b, 3, R, R) float on device, labels (b,).
+
+        With ``data.mirror`` each image is x-flipped with probability 1/2 (a mirrored data set)."""
+        n = self.cfg.optim.batch_size
+        idx = self._local(torch.randint(len(self.train_set), (n,), generator=generator))
+        images = to_float(self.train_set.images[idx])
+        if self.cfg.data.mirror:
+            flip = self._local(torch.rand(n, generator=generator) < 0.5)
+            images = torch.where(flip[:, None, None, None], images.flip(3), images)
+        return images.to(self.device, non_blocking=True), self.train_set.labels[idx].to(self.device)
 
     def sample_latents(self):
         """Latents (b, z_dim) and uniformly drawn class labels (b,) (zeros when unconditional)."""
@@ -223,12 +257,17 @@ class Trainer:
         with torch.no_grad(), self.acc.autocast():
             fake = self.g_plain(z, y_fake if self.num_classes else None).float()
         segments, labels = [self.augment(real), self.augment(fake)], [y_real, y_fake]
+        r1 = cfg.r1_gamma > 0 and self.step % cfg.r1_every == 0
+        if r1:
+            segments[0] = segments[0].detach().requires_grad_(True)
         if self.objective.needs_view():
             segments.append(self.view(real))
             labels.append(y_real)
         outs = self._discriminate(self.D, segments, labels, self._refs())
         view = outs[2] if len(outs) > 2 else None
         terms = self.objective.d_terms(outs[0], outs[1], y_real, y_fake, view)
+        if r1:
+            terms["r1"] = self.objective.r1_term(outs[0], segments[0])
         if cfg.instance != "none":
             terms["instance"] = cfg.instance_weight_d * self._instance_term(real, y_real, z, y_fake, fake, outs)
         self._check_finite(terms, "D")
@@ -261,7 +300,9 @@ class Trainer:
                     real_out = self._discriminate(self.d_plain, [self.augment(real)], [y_real], refs)[0]
             terms = self.objective.g_terms(outs[0], y_fake, real_out, outs[1] if len(outs) > 1 else None)
             if cfg.instance in ("fake", "perturbation") and cfg.instance_weight_g > 0:
-                key = self._instance_key(z, y_fake, fake.detach())
+                # FakeCLR Eq. 9 and its footnote 6 (after InsGen): G's term is Instance-fake C^f, the same fake
+                # under another augmentation, also when D's term is the perturbation C_p^f
+                key = self._instance_key(z, y_fake, fake.detach(), perturb=False)
                 terms["instance"] = cfg.instance_weight_g * self._instance_loss(outs[0].instance_proj, key)
             self._check_finite(terms, "G")
             self.opt_g.zero_grad(set_to_none=True)
@@ -285,14 +326,13 @@ class Trainer:
                                 seed=self.seed, device=self.device, **kw)
 
     @torch.no_grad()
-    def _instance_key(self, z, y, fake):
-        """Momentum-encoder keys (b, d): another view of the same reals/fakes, or the fakes of perturbed latents."""
-        mode = self.cfg.loss.instance
-        if mode == "perturbation":
+    def _instance_key(self, z, y, images, perturb: bool):
+        """Momentum-encoder keys (b, d) under a second, full-strength augmentation T_k+ (FakeCLR Eq. 6-8): of the same
+        images, or (``perturb``) of the fakes of the perturbed latents z + eps."""
+        if perturb:
             with self.acc.autocast():
-                fake = self.g_plain(self.perturb(z), y if self.num_classes else None).float()
-        source = self.augment(fake)
-        return self._discriminate(self.D_momentum, [source], [y], self._refs())[0].instance_proj.float()
+                images = self.g_plain(self.perturb(z), y if self.num_classes else None).float()
+        return self._discriminate(self.D_momentum, [self.view(images)], [y], self._refs())[0].instance_proj.float()
 
     def _instance_loss(self, query, key):
         fn = {"real": losses.instance_real_loss, "fake": losses.instance_fake_loss,
@@ -301,10 +341,11 @@ class Trainer:
 
     def _instance_term(self, real, y_real, z, y_fake, fake, outs):
         """FakeCLR Eq. 6-8 in the D phase: queries from D's main forward, keys from the momentum D, then enqueue."""
-        if self.cfg.loss.instance == "real":
-            query, key = outs[0].instance_proj, self._instance_key(None, y_real, real)
+        mode = self.cfg.loss.instance
+        if mode == "real":
+            query, key = outs[0].instance_proj, self._instance_key(None, y_real, real, perturb=False)
         else:
-            query, key = outs[1].instance_proj, self._instance_key(z, y_fake, fake)
+            query, key = outs[1].instance_proj, self._instance_key(z, y_fake, fake, perturb=mode == "perturbation")
         loss = self._instance_loss(query, key)
         self.queue.push(key, self.step)
         return loss
@@ -319,14 +360,25 @@ class Trainer:
         for be, b in zip(self.G_ema.buffers(), self.g_plain.buffers()):
             be.copy_(b)
 
+    def _any_process(self, flag: bool) -> bool:
+        """True on every process when ``flag`` is true on any: a decision to stop must be taken by all together,
+        or the others would wait forever in the next collective."""
+        if self.world == 1:
+            return flag
+        t = torch.tensor([float(flag)], device=self.device)
+        torch.distributed.all_reduce(t, op=torch.distributed.ReduceOp.MAX)
+        return bool(t.item())
+
     def _check_finite(self, terms: dict, phase: str):
-        for name, value in terms.items():
-            if not torch.isfinite(value.detach()).all():
-                last = self.run_dir / "checkpoint"
-                where = f"the last good checkpoint is {last}" if last.exists() else "no checkpoint was written yet"
-                raise NonFiniteLossError(
-                    f"{phase} loss term {name!r} is {float(value.detach())} at step {self.step} of run {self.run_dir.name}; "
-                    f"{where}. Lower the learning rate, raise the temperature or use mixed_precision='no'.")
+        bad = [name for name, value in terms.items() if not torch.isfinite(value.detach()).all()]
+        if self._any_process(bool(bad)):
+            last = self.run_dir / "checkpoint"
+            where = f"the last good checkpoint is {last}" if last.exists() else "no checkpoint was written yet"
+            what = (f"{phase} loss term {bad[0]!r} is {float(terms[bad[0]].detach())}" if bad
+                    else f"a {phase} loss term is not finite on another process")
+            raise NonFiniteLossError(
+                f"{what} at step {self.step} of run {self.run_dir.name}; {where}. Lower the learning rate, raise the "
+                "temperature or use mixed_precision='no'.")
 
     def _logit_stats(self) -> dict:
         row = {}
@@ -412,7 +464,8 @@ class Trainer:
             return False
         try:
             self.acc.load_state(str(folder))
-            state = torch.load(folder / "gancl_state.pt", map_location=self.device, weights_only=True)
+            # generator states must stay CPU byte tensors; model and queue tensors are moved as they are loaded
+            state = torch.load(folder / "gancl_state.pt", map_location="cpu", weights_only=True)
             self.G_ema.load_state_dict(state["G_ema"])
             for k, g in self.gens.items():
                 g.set_state(state["generators"][k])
@@ -506,10 +559,10 @@ class Trainer:
                         self.acc.log({k: v for k, v in row.items() if isinstance(v, (int, float))}, step=self.step)
                     bar.set_postfix({k.split("/", 1)[1]: f"{v:.3f}" for k, v in row.items() if k.startswith("loss/")},
                                     refresh=False)
-                if self._stop_signal is not None:
+                if self._any_process(self._stop_signal is not None):
                     self.save_checkpoint()
                     bar.close()
-                    name = signal.Signals(self._stop_signal).name
+                    name = signal.Signals(self._stop_signal or signal.SIGTERM).name
                     raise TrainingInterrupted(f"{name} at step {self.step}: checkpoint written to "
                                               f"{self.run_dir / 'checkpoint'}; ask for the run again to resume")
                 if cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0 and not last:
@@ -523,10 +576,16 @@ class Trainer:
         return self._finish()
 
     def _log_row(self, sums: dict) -> dict:
+        """One history row; losses and logit statistics are averaged over processes (each saw its slice)."""
         row = {"step": self.step, "images_seen": self.step * self.cfg.optim.batch_size * self.cfg.optim.n_dis,
                "wall_time": round(self.train_seconds, 3)}
-        row.update({f"loss/{k}": float(v / n) for k, (v, n) in sums.items()})
-        row.update(self._logit_stats())
+        values = {f"loss/{k}": v / n for k, (v, n) in sums.items()}
+        values.update(self._logit_stats())
+        if self.world > 1 and values:
+            t = torch.tensor(list(values.values()), dtype=torch.float64, device=self.device)
+            torch.distributed.all_reduce(t)
+            values = dict(zip(values, (t / self.world).tolist()))
+        row.update(values)
         return row
 
     def _finish(self) -> dict:
@@ -541,6 +600,7 @@ class Trainer:
             "seconds_per_step": self.train_seconds / max(self.step, 1),
             "device": _device_name(self.device),
             "processes": self.world,
+            "val_overlaps_train": self.val_overlaps_train,
             "g_params": sum(p.numel() for p in self.g_plain.parameters()),
             "d_params": sum(p.numel() for p in self.d_plain.parameters()),
         }
