@@ -39,6 +39,15 @@ def _one_torch_thread():
     torch.set_num_threads(threads)
 
 
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    """A private GANCL_CACHE for one test module: embedded data, classifiers and statistics land there."""
+    with pytest.MonkeyPatch.context() as mp:
+        path = tmp_path_factory.mktemp("gancl_cache")
+        mp.setenv("GANCL_CACHE", str(path))
+        yield path
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "notebook: a book page executed at smoke scale under nbval")
 

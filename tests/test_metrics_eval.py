@@ -11,14 +11,6 @@ from gancl.metrics import (DomainConfig, FeatureExtractor, class_consistency, do
 
 
 @pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as mp:
-        path = tmp_path_factory.mktemp("gancl_cache")
-        mp.setenv("GANCL_CACHE", str(path))
-        yield path
-
-
-@pytest.fixture(scope="module")
 def extractor(cache):
     cfg = DomainConfig(dataset="shapes", resolution=16, count=1024, val_count=256, epochs=2, channels=(8, 16, 32))
     return domain_extractor(config=cfg, progress=False)

@@ -12,15 +12,6 @@ TINY = dict(resolution=16, count=1024, val_count=256, epochs=2, batch_size=64, c
 
 
 @pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    """A private GANCL_CACHE for the module: embedded data, classifiers and stats land there."""
-    with pytest.MonkeyPatch.context() as mp:
-        path = tmp_path_factory.mktemp("gancl_cache")
-        mp.setenv("GANCL_CACHE", str(path))
-        yield path
-
-
-@pytest.fixture(scope="module")
 def random_inception():
     return InceptionExtractor(pretrained=False, batch_size=2)
 

@@ -263,3 +263,14 @@ def test_fd_over_time_is_written_to_the_history():
     assert list(h["step"]) == [2, 4] and h["eval/fd"].notna().all() and (h["eval/fd"] > 0).all()
     step, value = best_step(h, "eval/fd")
     assert step in (2, 4) and value == h["eval/fd"].min()
+
+
+def test_ema_ramps_up_then_holds_its_decay(tmp_path):
+    trainer = Trainer(tiny(steps=2), 0, tmp_path / "run", device="cpu")
+    betas = []
+    for step in (0, 10, 100, 100_000):
+        trainer.step = step
+        betas.append(trainer.ema_beta())
+    assert betas == sorted(betas) and betas[0] < 0.2 and betas[-1] == trainer.cfg.optim.ema_beta
+    trainer.cfg.optim.ema_rampup = 0.0
+    assert trainer.ema_beta() == trainer.cfg.optim.ema_beta

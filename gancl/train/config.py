@@ -89,7 +89,10 @@ class LossConfig:
 
 @dataclass
 class OptimConfig:
-    """Adam for G and D; ``steps`` counts G updates, each preceded by ``n_dis`` D updates on fresh batches."""
+    """Adam for G and D; ``steps`` counts G updates, each preceded by ``n_dis`` D updates on fresh batches.
+
+    G_ema follows G with per-step decay ``ema_beta`` from step ``ema_start`` on, capped during ramp-up (see
+    ``ema_rampup``)."""
 
     steps: int = 1000
     batch_size: int = 64
@@ -99,6 +102,9 @@ class OptimConfig:
     betas: tuple = (0.5, 0.999)
     ema_beta: float = 0.999
     ema_start: int = 0
+    #: StyleGAN2-ADA's EMA ramp-up: the EMA half-life is at most this fraction of the images seen, so a short run's
+    #: G_ema is not dominated by the random initial weights (0 = constant ema_beta)
+    ema_rampup: float = 0.05
 
 
 @dataclass

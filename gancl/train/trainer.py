@@ -351,10 +351,20 @@ class Trainer:
         return loss
 
     # ---------------------------------------------------------------- bookkeeping
+    def ema_beta(self) -> float:
+        """This step's EMA decay: 0 (copy) before ``ema_start``; ``ema_beta`` capped by the ramp-up, under which the
+        half-life in images is at most ``ema_rampup`` x the images seen (StyleGAN2-ADA)."""
+        o = self.cfg.optim
+        if self.step < o.ema_start:
+            return 0.0
+        if not o.ema_rampup:
+            return o.ema_beta
+        half_life = o.ema_rampup * (self.step + 1) * o.batch_size
+        return min(o.ema_beta, 0.5 ** (o.batch_size / half_life))
+
     @torch.no_grad()
     def _update_ema(self):
-        o = self.cfg.optim
-        beta = o.ema_beta if self.step >= o.ema_start else 0.0
+        beta = self.ema_beta()
         for pe, p in zip(self.G_ema.parameters(), self.g_plain.parameters()):
             pe.lerp_(p.detach(), 1.0 - beta)
         for be, b in zip(self.G_ema.buffers(), self.g_plain.buffers()):
