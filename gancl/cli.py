@@ -19,8 +19,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    """Run a subcommand. Errors a user can act on (a bad setting, missing data or weights, a corrupt checkpoint, a
+    NaN loss, an interruption) print their message without a traceback; set GANCL_DEBUG=1 to see it anyway."""
+    import os
+
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt as e:  # includes TrainingInterrupted (SIGTERM/SIGINT after a checkpoint)
+        if os.environ.get("GANCL_DEBUG"):
+            raise
+        print(f"gancl {args.command}: interrupted. {e}", file=sys.stderr)
+        return 130
+    except (ValueError, FileNotFoundError, FloatingPointError, RuntimeError) as e:
+        if os.environ.get("GANCL_DEBUG"):
+            raise
+        print(f"gancl {args.command}: {type(e).__name__}: {e}", file=sys.stderr)
+        return 2 if isinstance(e, (ValueError, FileNotFoundError)) else 1
 
 
 if __name__ == "__main__":

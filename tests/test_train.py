@@ -274,3 +274,14 @@ def test_ema_ramps_up_then_holds_its_decay(tmp_path):
     assert betas == sorted(betas) and betas[0] < 0.2 and betas[-1] == trainer.cfg.optim.ema_beta
     trainer.cfg.optim.ema_rampup = 0.0
     assert trainer.ema_beta() == trainer.cfg.optim.ema_beta
+
+
+def test_cli_errors_are_one_line_messages(tmp_path):
+    proc = _cli("train", "--preset", "contragan/nope")
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 2 and "unknown preset 'contragan/nope'" in err and "Traceback" not in err
+    bad = tmp_path / "c.json"
+    bad.write_text(json.dumps({"optim": {"stepz": 1}}))
+    proc = _cli("train", "--config", str(bad))
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 2 and "unknown field(s) ['stepz']" in err
