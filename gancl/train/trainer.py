@@ -520,17 +520,23 @@ class Trainer:
         The real statistics are cached on disk; the samples use a fixed seed, so successive values compare the
         generator, not the sampling. (Not under no_grad: the first call may train the domain classifier.)
         """
-        from gancl.metrics import feature_statistics, frechet_distance, generate_features, get_extractor, real_stats
+        from gancl.metrics import feature_statistics, frechet_distance, generate_features
+
+        real = self._fd_reference()
+        feats = generate_features(self.G_ema, self._extractor, self.cfg.eval.fd_count, seed=0, device=self.device,
+                                  progress=False)[0]
+        return frechet_distance(real.mu, real.sigma, *feature_statistics(feats))
+
+    def _fd_reference(self):
+        """The extractor and the held-out statistics (built once; the first time may train the domain classifier)."""
+        from gancl.metrics import get_extractor, real_stats
 
         d, e = self.cfg.data, self.cfg.eval
         if self._extractor is None:
             kw = {"dataset": d.name, "resolution": d.resolution, "data_dir": d.data_dir, "progress": False}
             self._extractor = get_extractor(e.extractor, device=self.device, **(kw if e.extractor == "domain" else {}))
-        real = real_stats(d.name, d.resolution, "val", self._extractor, None, self.device, d.data_dir, d.seed,
+        return real_stats(d.name, d.resolution, "val", self._extractor, None, self.device, d.data_dir, d.seed,
                           progress=False)
-        feats = generate_features(self.G_ema, self._extractor, e.fd_count, seed=0, device=self.device,
-                                  progress=False)[0]
-        return frechet_distance(real.mu, real.sigma, *feature_statistics(feats))
 
     def fit(self, until: Optional[int] = None) -> Optional[dict]:
         """Train to ``optim.steps`` from wherever the run stands and return the summary.
@@ -543,6 +549,9 @@ class Trainer:
             self.history.reset()
             if self.acc.is_main_process:
                 (self.run_dir / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2, default=list))
+        if e.fd_every and self.acc.is_main_process:
+            self._fd_reference()  # before the clock starts, and before other processes wait on this one mid-run
+        self.acc.wait_for_everyone()
         if self.acc.trackers == [] and self.acc.log_with:
             self.acc.init_trackers("gancl", config=_flat(cfg.identity()))
         bar = tqdm(total=o.steps, initial=self.step, desc=cfg.name, disable=not (cfg.progress and self.acc.is_main_process),
