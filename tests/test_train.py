@@ -285,3 +285,23 @@ def test_cli_errors_are_one_line_messages(tmp_path):
     proc = _cli("train", "--config", str(bad))
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 2 and "unknown field(s) ['stepz']" in err
+
+
+def test_train_grid_trains_each_config_and_seed_once_and_caches_evaluations(monkeypatch):
+    from gancl.train import train_grid
+
+    configs = {"2C": tiny("contragan/2c", steps=2), "P-NCA": tiny("contragan/pnca", steps=2)}
+    table, runs = train_grid(configs, seeds=[0, 1], device="cpu", n_eval=64, progress=False)
+    assert list(zip(table["config"], table["seed"])) == [("2C", 0), ("2C", 1), ("P-NCA", 0), ("P-NCA", 1)]
+    assert table["fd"].notna().all() and (table["extractor"] == "domain").all()
+    assert table["class_consistency"].between(0, 1).all() and (table["n_fake"] == 64).all()
+    assert {"device", "wall_time", "steps", "images_seen"} <= set(table.columns)
+    assert (runs[("2C", 1)].run_dir / "eval-domain-val-64.json").exists()
+
+    def boom(*a, **k):
+        raise AssertionError("cached runs and evaluations must be reused")
+
+    monkeypatch.setattr("gancl.train.trainer.Trainer.fit", boom)
+    monkeypatch.setattr("gancl.metrics.evaluate_generator", boom)
+    again, _ = train_grid(configs, seeds=[0, 1], device="cpu", n_eval=64, progress=False)
+    assert again["fd"].tolist() == table["fd"].tolist()

@@ -48,6 +48,29 @@ class RunResult:
         D.load_state_dict(self._weights()["D"])
         return D.eval().requires_grad_(False)
 
+    def evaluate(self, extractor: str = "domain", n: int = 2000, split: str = "val", force: bool = False,
+                 device=None) -> dict:
+        """Metrics of the EMA generator against the real ``split`` (FD, KID, precision/recall, density/coverage, and
+        class consistency / intra-class FD when conditional), as a flat dict that records how they were measured.
+
+        Cached in the run folder per (extractor, split, n), so re-rendering a page never re-measures; ``force``
+        measures again. Samples use a fixed seed: two runs are compared on the same latents.
+        """
+        from gancl.metrics import evaluate_generator
+
+        path = self.run_dir / f"eval-{extractor}-{split}-{n}.json"
+        if path.exists() and not force:
+            return json.loads(path.read_text())
+        d = self.config.data
+        result = evaluate_generator(self.generator(), d.name, d.resolution, extractor, n=n, split=split, seed=0,
+                                    data_dir=d.data_dir, device=device, progress=False)
+        record = {k: v for k, v in result.as_dict().items() if not isinstance(v, dict)}
+        record["sample_seed"] = record.pop("seed")  # the latents' seed, not the run's
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(record, indent=2))
+        tmp.replace(path)
+        return record
+
     @property
     def compute(self) -> dict:
         """What the run cost, for a page's compute table."""
@@ -96,3 +119,44 @@ def train(config: RunConfig, seed: int = 0, force: bool = False, device: str = "
     trainer.load_checkpoint()
     summary = trainer.fit()
     return RunResult(path, config, int(seed), summary)
+
+
+def train_grid(configs: dict, seeds, force: bool = False, device: str = "auto", root=None, evaluate: bool = True,
+               extractor: str = "domain", n_eval: int = 2000, progress: bool = True):
+    """Train every (configuration, seed) that the run cache lacks, evaluate each run, and return one row per run.
+
+    This is a page's whole compute: finished runs are taken from the cache (an interrupted page build resumes), and
+    evaluations are cached in each run's folder.
+
+    Args:
+        configs: name -> RunConfig (the name is the row label a page shows, e.g. "2C (ContraGAN)").
+        seeds: the seeds to run (a list of ints).
+        force: retrain (and re-evaluate) even when cached.
+        evaluate: also measure each run with :meth:`RunResult.evaluate` (``extractor``, ``n_eval`` samples).
+
+    Returns:
+        (table, runs): a pandas DataFrame with columns ``config``, ``seed``, ``run_id``, the metrics (``fd``,
+        ``kid_mean``, ...) and the compute (``device``, ``wall_time``, ``steps``, ``images_seen``,
+        ``seconds_per_step``); and a dict (name, seed) -> RunResult for curves and samples.
+    """
+    import pandas as pd
+    from tqdm.auto import tqdm
+
+    jobs = [(name, int(seed)) for name in configs for seed in seeds]
+    rows, runs = [], {}
+    for name, seed in tqdm(jobs, desc="runs", disable=not progress, leave=False):
+        config = configs[name]
+        run = train(config if progress else _quiet(config), seed, force=force, device=device, root=root)
+        runs[(name, seed)] = run
+        row = {"config": name, "seed": seed, "run_id": run.summary["run_id"]}
+        if evaluate:
+            row.update(run.evaluate(extractor, n_eval, force=force))
+        row.update({k: v for k, v in run.compute.items() if k not in ("run", "seed")})
+        rows.append(row)
+    return pd.DataFrame(rows), runs
+
+
+def _quiet(config: RunConfig) -> RunConfig:
+    import dataclasses
+
+    return dataclasses.replace(config, progress=False)  # not part of the run's identity
