@@ -31,11 +31,11 @@ if "google.colab" in sys.modules:
 
 # %% tags=["parameters"]
 scale = "small"  # "smoke" (CI, seconds) | "small" (the published book) | "paper" (real data, GPUs)
-seeds = None  # number of seeds, or a list of seeds; None = the scale's default
+seeds = None  # number of seeds, or a list of seeds; None = the default of the scale
 dataset = "shapes"  # embedded: shapes, scenes; real (needs data_dir): cifar10, tiny_imagenet, folder
 data_dir = None  # folder holding the real data set
 device = "auto"  # auto, cpu, cuda, cuda:N, mps
-steps = None  # training steps per run; None = the scale's default
+steps = None  # training steps per run; None = the default of the scale
 force = False  # retrain even when a finished run is in the run cache
 
 # %%

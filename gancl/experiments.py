@@ -69,8 +69,9 @@ def base_config(scale_name: str, arch: str = "dcgan", dataset: str = "shapes", n
     return RunConfig(
         name=name,
         data=DataConfig(name=dataset, resolution=s.resolution, count=s.train_count, val_count=s.val_count),
-        model=ModelConfig(arch=arch, resolution=s.resolution, z_dim=s.z_dim, g_channels=s.g_channels,
-                          d_channels=s.d_channels, num_classes=num_classes, embed_dim=s.embed_dim, **model),
+        model=ModelConfig(**{"arch": arch, "resolution": s.resolution, "z_dim": s.z_dim, "g_channels": s.g_channels,
+                             "d_channels": s.d_channels, "num_classes": num_classes, "embed_dim": s.embed_dim,
+                             **model}),
         loss=LossConfig(),
         optim=OptimConfig(steps=s.steps, batch_size=s.batch_size),
         eval=EvalConfig(log_every=s.log_every, diag_every=s.diag_every, diag_count=s.diag_count, fd_count=s.fd_count),
@@ -122,6 +123,11 @@ def seeds(scale_name: str, chosen=None) -> list:
 # paper scale: BigGAN backbone on CIFAR-10 32 px (G 256 and D 128 channels throughout), batch 64, hinge,
 # Adam 2e-4 (0.5, 0.999), 5 D steps, t = 1.0, projection dim 512.
 
+#: ContraGAN's budget at `small`: 500 steps of a 32-channel SN-DCGAN at batch 64 (about 2.5 min a run on 2 CPU cores),
+#: so that Table 1's 5 configurations x 3 seeds fit in about 40 minutes.
+CONTRAGAN_SMALL_STEPS = 500
+
+
 def _contragan(scale_name: str, head: str, cond: str, **loss) -> RunConfig:
     paper = scale_name == "paper"
     model = {"d_head": head}
@@ -133,6 +139,8 @@ def _contragan(scale_name: str, head: str, cond: str, **loss) -> RunConfig:
                      **{f"loss.{k}": v for k, v in loss.items()}})
     if paper:
         c = c.replace(**{"optim.n_dis": 5, "optim.batch_size": 64, "optim.steps": 100_000, "model.embed_dim": 512})
+    elif scale_name == "small":
+        c = c.replace(**{"optim.steps": CONTRAGAN_SMALL_STEPS, "eval.diag_every": 100})
     return c
 
 
@@ -147,6 +155,40 @@ register("contragan/2c_cr")(lambda s: _contragan(s, "contrastive", "2c", cr_weig
 @register("contragan/uncond")
 def _unconditional_contragan(scale_name: str) -> RunConfig:
     return _contragan(scale_name, "none", "none").replace(**{"model.num_classes": 0})
+
+
+#: ContraGAN Table 1 rows (the paper's labels, as in paper_tables/contragan_t1.csv) and their presets.
+CONTRAGAN_TABLE1 = {"Uncond. GAN": "contragan/uncond", "P-NCA": "contragan/pnca", "NT-Xent": "contragan/ntxent",
+                    "Eq. 7": "contragan/eq7", "2C (ContraGAN)": "contragan/2c"}
+
+
+def data_overrides(dataset: str, data_dir: Optional[str], num_classes: Optional[int] = None) -> dict:
+    """Dotted overrides that point a preset at another data set (a page's ``dataset``/``data_dir`` parameters).
+
+    Tiny ImageNet brings its own setting in ContraGAN's paper: 64 px, 200 classes, projection dim 768, batch 1024.
+    """
+    out = {"data.name": dataset, "data.data_dir": data_dir}
+    if dataset == "tiny_imagenet":
+        out.update({"data.resolution": 64, "model.resolution": 64, "model.embed_dim": 768, "optim.batch_size": 1024})
+        num_classes = 200 if num_classes is None else num_classes
+    if num_classes is not None:
+        out["model.num_classes"] = num_classes
+    return out
+
+
+def contragan_table1(scale_name: str, dataset: Optional[str] = None, data_dir: Optional[str] = None,
+                     steps: Optional[int] = None) -> dict:
+    """ContraGAN Table 1: label -> RunConfig for the five conditioning objectives on one backbone and budget."""
+    configs = {}
+    for label, name in CONTRAGAN_TABLE1.items():
+        overrides = {}
+        if dataset is not None:
+            conditional = name != "contragan/uncond"
+            overrides.update(data_overrides(dataset, data_dir, None if conditional else 0))
+        if steps is not None:
+            overrides["optim.steps"] = steps
+        configs[label] = preset(name, scale_name, **overrides)
+    return configs
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -236,7 +236,8 @@ def evaluate_generator(G, dataset: str, resolution: int, extractor: Union[str, F
     """
     device = module_device(G, device)
     if isinstance(extractor, str):
-        kw = {"dataset": dataset, "resolution": resolution, "data_dir": data_dir} if extractor == "domain" else {}
+        kw = ({"dataset": dataset, "resolution": resolution, "data_dir": data_dir, "progress": progress}
+              if extractor == "domain" else {})
         extractor = get_extractor(extractor, device=device, **kw)
     real = real_stats(dataset, resolution, split, extractor, real_count, device, data_dir, progress=progress)
     conditional = (getattr(G, "num_classes", 0) or 0) > 0 or y_sampler is not None

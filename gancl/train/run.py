@@ -140,13 +140,15 @@ def train_grid(configs: dict, seeds, force: bool = False, device: str = "auto", 
         ``seconds_per_step``); and a dict (name, seed) -> RunResult for curves and samples.
     """
     import pandas as pd
-    from tqdm.auto import tqdm
+    from tqdm.std import tqdm  # plain text: an executed notebook stores every refresh of a bar, so keep them few
 
     jobs = [(name, int(seed)) for name in configs for seed in seeds]
     rows, runs = [], {}
-    for name, seed in tqdm(jobs, desc="runs", disable=not progress, leave=False):
-        config = configs[name]
-        run = train(config if progress else _quiet(config), seed, force=force, device=device, root=root)
+    bar = tqdm(jobs, desc="runs", disable=not progress, mininterval=30, leave=True)
+    for name, seed in bar:
+        bar.set_postfix_str(f"{name}, seed {seed}", refresh=False)
+        # one bar for the grid; the runs' own step bars would fill a notebook with thousands of lines
+        run = train(_quiet(configs[name]), seed, force=force, device=device, root=root)
         runs[(name, seed)] = run
         row = {"config": name, "seed": seed, "run_id": run.summary["run_id"]}
         if evaluate:
