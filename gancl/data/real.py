@@ -14,7 +14,7 @@ from typing import Optional
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from gancl.data.dataset import ImageDataset
 

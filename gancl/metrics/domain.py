@@ -34,7 +34,7 @@ from typing import Optional
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from gancl.metrics.extractors import FeatureExtractor, check_images, quantize, uint8_to_float
 from gancl.paths import cache_dir

@@ -13,7 +13,7 @@ from typing import Callable, Optional, Union
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from gancl.metrics._tensors import module_device
 from gancl.metrics.domain import DomainExtractor

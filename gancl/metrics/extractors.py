@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Optional
 
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 #: The torch-fidelity release of the TF InceptionV3 (2015-12-05) FID weights, converted to PyTorch.
 INCEPTION_WEIGHTS_FILE = "weights-inception-2015-12-05-6726825d.pth"

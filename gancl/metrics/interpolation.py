@@ -16,7 +16,7 @@ from typing import Optional
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from gancl.metrics._tensors import module_device
 from gancl.metrics.extractors import FeatureExtractor, check_images, uint8_to_float

@@ -28,7 +28,7 @@ from typing import Callable, Optional, Union
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from gancl.metrics._tensors import module_device
 from gancl.metrics.extractors import FeatureExtractor, MissingWeightsError

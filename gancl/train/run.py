@@ -72,10 +72,22 @@ class RunResult:
         return record
 
     @property
+    def finished_at(self) -> str:
+        """When the run finished (UTC, ISO 8601): from its summary, else the time its result was written."""
+        import datetime
+
+        stamp = self.summary.get("finished_at")
+        if stamp is None:
+            mtime = (self.run_dir / "result.json").stat().st_mtime
+            stamp = datetime.datetime.fromtimestamp(mtime, datetime.timezone.utc).isoformat(timespec="seconds")
+        return stamp
+
+    @property
     def compute(self) -> dict:
-        """What the run cost, for a page's compute table."""
+        """What the run cost and when it ran, for a page's compute table."""
         keys = ("device", "processes", "steps", "images_seen", "wall_time", "seconds_per_step")
-        return {"run": self.config.name, "seed": self.seed, **{k: self.summary.get(k) for k in keys}}
+        return {"run": self.config.name, "seed": self.seed, **{k: self.summary.get(k) for k in keys},
+                "finished_at": self.finished_at}
 
 
 def run_path(config: RunConfig, seed: int, root=None) -> Path:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import datetime
 import dataclasses
 import json
 import os
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Optional
 
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from gancl import losses
 from gancl.data import apply_augment, get_dataset, linear_strength, sample_augment, to_float
@@ -611,6 +612,7 @@ class Trainer:
         o = self.cfg.optim
         summary = {
             "status": "finished",
+            "finished_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "run_id": self.cfg.run_id(self.seed),
             "seed": self.seed,
             "steps": self.step,
