@@ -10,8 +10,9 @@ import time
 import pytest
 import torch
 
+from gancl.losses import momentum_update
 from gancl.models import (DOutput, ModelConfig, ReferenceAttention, SANAttention, SelfAttention, attend,
-                          build_discriminator, build_generator, describe_layers, layer_shapes, momentum_update_)
+                          build_discriminator, build_generator, describe_layers, layer_shapes)
 from gancl.models.layers import factories
 
 ARCHS = ("dcgan", "resnet", "stylegan2")
@@ -344,11 +345,11 @@ def test_momentum_update():
         for p in D.parameters():
             p.add_(1.0)
     before = [p.clone() for p in key.parameters()]
-    momentum_update_(key, D, 0.9)
+    momentum_update(key, D, 0.9)
     for b, p, o in zip(before, key.parameters(), D.parameters()):
         torch.testing.assert_close(p, 0.9 * b + 0.1 * o)
     with pytest.raises(ValueError, match="momentum"):
-        momentum_update_(key, D, 1.5)
+        momentum_update(key, D, 1.5)
 
 
 def test_cpu_speed_of_small_dcgan():

@@ -286,7 +286,7 @@ def momentum_update(target: nn.Module, source: nn.Module, beta: float = 0.999) -
         beta: momentum in [0, 1] (0.999 in the authors' code).
     """
     if not 0.0 <= beta <= 1.0:
-        raise ValueError(f"beta must lie in [0, 1], got {beta}")
+        raise ValueError(f"beta (the momentum) must lie in [0, 1], got {beta}")
     tp, sp = list(target.parameters()), list(source.parameters())
     tb, sb = list(target.buffers()), list(source.buffers())
     if len(tp) != len(sp) or len(tb) != len(sb) or any(a.shape != b.shape for a, b in zip(tp + tb, sp + sb)):

@@ -10,11 +10,10 @@ from .attention import ReferenceAttention, SANAttention, SelfAttention, attend
 from .build import build_discriminator, build_generator, layer_shapes
 from .config import ModelConfig
 from .discriminator import Discriminator, describe_layers
-from .heads import InstanceHead, momentum_update_
+from .heads import InstanceHead
 from .outputs import DOutput
 
 __all__ = [
     "ModelConfig", "DOutput", "Discriminator", "build_generator", "build_discriminator", "describe_layers",
     "layer_shapes", "ReferenceAttention", "SelfAttention", "SANAttention", "attend", "InstanceHead",
-    "momentum_update_",
 ]

@@ -71,21 +71,3 @@ class InstanceHead(nn.Module):
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
         return self.mlp(h)
-
-
-@torch.no_grad()
-def momentum_update_(target: nn.Module, online: nn.Module, momentum: float) -> None:
-    """MoCo key-encoder update (He et al. 2020, Eq. 2), used by InsGen/FakeCLR with momentum 0.999.
-
-    ``target <- momentum * target + (1 - momentum) * online`` for every parameter; buffers (BN statistics,
-    spectral-norm vectors) are copied. ``target`` must be a copy of ``online`` (e.g. ``copy.deepcopy``).
-    """
-    if not 0.0 <= momentum <= 1.0:
-        raise ValueError(f"momentum={momentum} must lie in [0, 1]")
-    pairs = [(list(target.parameters()), list(online.parameters())), (list(target.buffers()), list(online.buffers()))]
-    if any(len(t) != len(o) for t, o in pairs):
-        raise ValueError("momentum_update_: target and online modules differ in structure; target must be a copy")
-    for t, o in zip(*pairs[0]):
-        t.lerp_(o, 1.0 - momentum)
-    for t, o in zip(*pairs[1]):
-        t.copy_(o)
