@@ -4,9 +4,10 @@ import pytest
 import torch
 
 import gancl.metrics.domain as domain_module
+from gancl.data import to_float
 from gancl.metrics import (DomainConfig, InceptionExtractor, MissingWeightsError, domain_extractor, get_extractor,
                            quantize)
-from gancl.metrics.extractors import INCEPTION_WEIGHTS_FILE, INCEPTION_WEIGHTS_URL, uint8_to_float
+from gancl.metrics.extractors import INCEPTION_WEIGHTS_FILE, INCEPTION_WEIGHTS_URL
 
 TINY = dict(resolution=16, count=1024, val_count=256, epochs=2, batch_size=64, channels=(8, 16, 32))
 
@@ -20,7 +21,7 @@ def test_quantize_rounds_float_images_like_saving_png():
     x = torch.tensor([-1.0, -0.999, 0.0, 0.5, 1.2]).view(1, 1, 1, 5).expand(1, 3, 1, 5)
     assert quantize(x)[0, 0, 0].tolist() == [0, 0, 128, 191, 255]
     u = torch.randint(0, 256, (2, 3, 4, 4), dtype=torch.uint8)
-    assert torch.equal(quantize(u), u) and torch.equal(quantize(uint8_to_float(u)), u)
+    assert torch.equal(quantize(u), u) and torch.equal(quantize(to_float(u)), u)
     with pytest.raises(ValueError, match="N, 3, H, W"):
         quantize(torch.zeros(2, 1, 4, 4))
 
@@ -31,7 +32,7 @@ def test_untrained_inception_runs_the_whole_pipeline(random_inception):
     feats = ext(images)  # float input is rounded to uint8, then torch-fidelity's forward
     assert feats.shape == (2, 2048) and feats.dtype == torch.float32 and torch.isfinite(feats).all()
     # the differentiable float path follows torch-fidelity's own forward step by step
-    direct = ext.embed(uint8_to_float(quantize(images)))
+    direct = ext.embed(to_float(quantize(images)))
     assert torch.allclose(direct, feats, rtol=1e-4, atol=1e-6 * feats.abs().max().item())
     assert ext.name == "inception" and ext.cache_id is None  # random weights are never cached
 

@@ -67,8 +67,8 @@ class ImageDataset(torch.utils.data.Dataset):
 
 
 def to_float(images: torch.Tensor) -> torch.Tensor:
-    """uint8 [0, 255] -> float32 [-1, 1], any leading shape."""
-    return images.to(torch.float32).div_(127.5).sub_(1.0)
+    """uint8 [0, 255] -> float32 [-1, 1], any leading shape (never modifies ``images``)."""
+    return images.to(torch.float32) / 127.5 - 1.0
 
 
 def to_uint8(images: torch.Tensor) -> torch.Tensor:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import pickle
 import time
 from dataclasses import asdict, dataclass, replace
@@ -36,8 +35,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from gancl.metrics.extractors import FeatureExtractor, check_images, quantize, uint8_to_float
-from gancl.paths import cache_dir
+from gancl.data import to_float
+from gancl.metrics.extractors import FeatureExtractor, check_images, quantize
+from gancl.paths import atomic_torch_save, cache_dir
 
 #: Bump when training or the architecture changes, so stale cached classifiers are never loaded.
 VERSION = 1
@@ -158,7 +158,7 @@ def held_out_accuracy(net: DomainClassifier, images: torch.Tensor, target: torch
     accuracy, plus ``{"exact_match"}`` = share of images whose whole presence vector is right.
     """
     net.eval()
-    logits = torch.cat([net(uint8_to_float(images[i:i + batch_size])) for i in range(0, len(images), batch_size)])
+    logits = torch.cat([net(to_float(images[i:i + batch_size])) for i in range(0, len(images), batch_size)])
     if task == "single":
         return {"accuracy": float((logits.argmax(1) == target).double().mean())}
     right = (logits > 0) == (target > 0.5)
@@ -198,7 +198,7 @@ def train_domain_classifier(config: DomainConfig, data_dir: Optional[str] = None
         order = torch.randperm(len(train), generator=gen)
         for step in range(steps_per_epoch):
             idx = order[step * config.batch_size:(step + 1) * config.batch_size]
-            x = uint8_to_float(train.images[idx]).to(device)
+            x = to_float(train.images[idx]).to(device)
             loss = _loss(net(x), y_train[idx].to(device), config.task)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -213,12 +213,6 @@ def train_domain_classifier(config: DomainConfig, data_dir: Optional[str] = None
             "metrics": metrics, "train_seconds": seconds, "version": VERSION}
 
 
-def _save_atomic(obj: dict, path) -> None:
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
-
-
 def load_or_train(config: DomainConfig, data_dir: Optional[str] = None, device="cpu", progress: bool = True,
                   force: bool = False) -> dict:
     """The cached classifier for ``config`` (see :func:`train_domain_classifier`), training and caching it if needed."""
@@ -229,7 +223,7 @@ def load_or_train(config: DomainConfig, data_dir: Optional[str] = None, device="
         except (OSError, RuntimeError, EOFError, pickle.UnpicklingError):
             pass  # a truncated or corrupt cache file is retrained and replaced below
     record = train_domain_classifier(config, data_dir, device, progress)
-    _save_atomic(record, path)
+    atomic_torch_save(record, path)
     return record
 
 
@@ -280,7 +274,7 @@ class DomainExtractor(FeatureExtractor):
         """Class logits (N, num_classes) on the CPU; images are rounded to uint8 first, as in ``__call__``."""
         images = check_images(images)
         bs = batch_size or self.batch_size
-        out = [self.net(self._resize(uint8_to_float(quantize(images[i:i + bs]).to(self.device)))).float().cpu()
+        out = [self.net(self._resize(to_float(quantize(images[i:i + bs]).to(self.device)))).float().cpu()
                for i in range(0, images.shape[0], bs)]
         return torch.cat(out)
 

@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Optional
 
 import torch
+
+from gancl.data import to_float, to_uint8
 from tqdm import tqdm
 
 #: The torch-fidelity release of the TF InceptionV3 (2015-12-05) FID weights, converted to PyTorch.
@@ -55,14 +57,7 @@ def check_images(images: torch.Tensor, name: str = "images") -> torch.Tensor:
 def quantize(images: torch.Tensor) -> torch.Tensor:
     """Float images in [-1, 1] -> uint8 (rounded, clamped), as when saved to PNG; uint8 passes through."""
     images = check_images(images)
-    if images.dtype == torch.uint8:
-        return images
-    return images.detach().add(1.0).mul(127.5).round_().clamp_(0, 255).to(torch.uint8)
-
-
-def uint8_to_float(images: torch.Tensor) -> torch.Tensor:
-    """uint8 [0, 255] -> float32 [-1, 1]."""
-    return images.to(torch.float32) / 127.5 - 1.0
+    return images if images.dtype == torch.uint8 else to_uint8(images)
 
 
 class FeatureExtractor:
@@ -83,7 +78,7 @@ class FeatureExtractor:
         raise NotImplementedError
 
     def _embed_uint8(self, images: torch.Tensor) -> torch.Tensor:
-        return self.embed(uint8_to_float(images.to(self.device)))
+        return self.embed(to_float(images.to(self.device)))
 
     def describe(self) -> dict:
         """What a result record stores about the extractor."""

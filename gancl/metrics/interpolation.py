@@ -18,8 +18,9 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from gancl.data import to_float
 from gancl.metrics._tensors import module_device
-from gancl.metrics.extractors import FeatureExtractor, check_images, uint8_to_float
+from gancl.metrics.extractors import FeatureExtractor, check_images
 
 
 def path_points(start: torch.Tensor, end: torch.Tensor, steps: int, method: str = "lerp") -> torch.Tensor:
@@ -221,7 +222,7 @@ def invert(G, images: torch.Tensor, space: str = "w", steps: int = 300, lr: floa
         raise ValueError("space='w' needs a generator with G.mapping and G.synthesis; use space='z'")
     images = check_images(images)
     device = module_device(G, device)
-    target = (uint8_to_float(images) if images.dtype == torch.uint8 else images.float()).to(device)
+    target = (to_float(images) if images.dtype == torch.uint8 else images.float()).to(device)
     y = None if y is None else y.to(device)
     was_training = G.training
     G.eval()
