@@ -9,6 +9,7 @@ Two places, both overridable by environment variables so that CI, a laptop and a
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
@@ -26,3 +27,21 @@ def runs_dir() -> Path:
     path = Path(os.environ.get("GANCL_RUNS", "runs")).expanduser()
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def atomic_write(path, data) -> None:
+    """Write ``data`` (bytes or str) to ``path`` through a temporary file and a rename, so a reader (or a crash)
+    never sees half a file; concurrent writers of the same content are harmless."""
+    path = Path(path)
+    tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
+    tmp.write_bytes(data.encode() if isinstance(data, str) else data)
+    os.replace(tmp, path)
+
+
+def atomic_torch_save(obj, path) -> None:
+    """``torch.save`` through :func:`atomic_write` (for weights and states loaded with ``weights_only=True``)."""
+    import torch
+
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    atomic_write(path, buffer.getvalue())

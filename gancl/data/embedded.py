@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 from dataclasses import dataclass
 
 import numpy as np
 
-from gancl.paths import cache_dir
+from gancl.paths import atomic_write, cache_dir
 
 #: Bump when rendering changes, so stale caches are never read.
 VERSION = 1
@@ -181,9 +180,7 @@ def _load_chunk(kind: str, resolution: int, split: str, seed: int, chunk: int) -
     }
     buf = io.BytesIO()
     np.savez(buf, **data)
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_bytes(buf.getvalue())
-    os.replace(tmp, path)  # atomic: concurrent readers never see half a file
+    atomic_write(path, buf.getvalue())  # concurrent readers never see half a file
     return data
 
 

@@ -9,7 +9,6 @@ stats from a retrained domain classifier are never mixed up with older ones; ext
 from __future__ import annotations
 
 import io
-import os
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -18,7 +17,7 @@ import torch
 
 from gancl.metrics.extractors import FeatureExtractor, get_extractor
 from gancl.metrics.frechet import feature_statistics
-from gancl.paths import cache_dir
+from gancl.paths import atomic_write, cache_dir
 
 #: Features are stored with the statistics when they take at most this many bytes (float32).
 MAX_STORED_FEATURE_BYTES = 512 * 2 ** 20
@@ -98,7 +97,5 @@ def real_stats(dataset: str, resolution: int, split: str = "val", extractor="dom
             arrays["feats"] = stats.feats
         buf = io.BytesIO()
         np.savez(buf, **arrays)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_bytes(buf.getvalue())
-        os.replace(tmp, path)
+        atomic_write(path, buf.getvalue())
     return stats

@@ -16,7 +16,7 @@ from typing import Optional
 import torch
 
 from gancl.models import build_discriminator, build_generator
-from gancl.paths import runs_dir
+from gancl.paths import atomic_write, runs_dir
 from gancl.train.config import RunConfig
 from gancl.train.history import read_history
 
@@ -66,9 +66,7 @@ class RunResult:
                                     data_dir=d.data_dir, device=device, progress=False)
         record = {k: v for k, v in result.as_dict().items() if not isinstance(v, dict)}
         record["sample_seed"] = record.pop("seed")  # the latents' seed, not the run's
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(record, indent=2))
-        tmp.replace(path)
+        atomic_write(path, json.dumps(record, indent=2))
         return record
 
     @property

@@ -34,6 +34,7 @@ from gancl import losses
 from gancl.data import apply_augment, get_dataset, linear_strength, sample_augment, to_float
 from gancl.distributed import gather
 from gancl.models import DOutput, build_discriminator, build_generator
+from gancl.paths import atomic_torch_save, atomic_write
 from gancl.train.config import RunConfig
 from gancl.train.history import History
 from gancl.train.objective import Objective
@@ -627,8 +628,8 @@ class Trainer:
         }
         if self.acc.is_main_process:
             weights = {"G": self.g_plain.state_dict(), "G_ema": self.G_ema.state_dict(), "D": self.d_plain.state_dict()}
-            _atomic_save(weights, self.run_dir / "final.pt")
-            _atomic_write(self.run_dir / "result.json", json.dumps(summary, indent=2))
+            atomic_torch_save(weights, self.run_dir / "final.pt")
+            atomic_write(self.run_dir / "result.json", json.dumps(summary, indent=2))
             shutil.rmtree(self.run_dir / "checkpoint", ignore_errors=True)  # the finished run needs only final.pt
         self.acc.wait_for_everyone()
         return summary
@@ -681,15 +682,4 @@ def _device_name(device: torch.device) -> str:
         return torch.cuda.get_device_name(device)
     return f"{device.type} ({os.cpu_count()} cores, {torch.get_num_threads()} threads)"
 
-
-def _atomic_write(path: Path, text: str):
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
-def _atomic_save(obj, path: Path):
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
 
