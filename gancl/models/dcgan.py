@@ -9,13 +9,25 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .attention import generator_attention
 from .config import ModelConfig, powers_of_two, width
 from .discriminator import Backbone
-from .layers import GeneratorConditioning, GeneratorNorm, SumPool, check_z, factories, maybe_sn
+from .layers import GeneratorNorm, SumPool, factories, maybe_sn
+from .staged import StagedGenerator
 
 
-class DCGANGenerator(nn.Module):
+class _UpStage(nn.Module):
+    """4x4 stride-2 transposed conv, (conditional) BN, ReLU."""
+
+    def __init__(self, c_in: int, c_out: int, cond_dim: int, norm: str, sn: bool):
+        super().__init__()
+        self.up = maybe_sn(nn.ConvTranspose2d(c_in, c_out, 4, 2, 1), sn)
+        self.norm = GeneratorNorm(c_out, cond_dim, norm, sn)
+
+    def forward(self, x: torch.Tensor, c: Optional[torch.Tensor]) -> torch.Tensor:
+        return F.relu(self.norm(self.up(x), c))
+
+
+class DCGANGenerator(StagedGenerator):
     """SN-DCGAN generator. ``G(z, y=None)``: z (N, z_dim), y (N,) long -> images (N, 3, R, R) in [-1, 1].
 
     linear z -> 4x4 map (no norm or activation, as in Miyato et al. 2018 Table 3a), then one 4x4 stride-2
@@ -27,36 +39,13 @@ class DCGANGenerator(nn.Module):
     """
 
     def __init__(self, cfg: ModelConfig):
-        super().__init__()
-        self.z_dim, self.num_classes, self.resolution = cfg.z_dim, cfg.num_classes, cfg.resolution
         sn = bool(cfg.g_spectral_norm)
-        self.heights = sorted(powers_of_two(cfg.resolution))
-        ch = [width(cfg.g_channels, cfg.resolution // h, cfg.channel_cap) for h in self.heights]
-        self.cond = GeneratorConditioning(cfg.z_dim, cfg.num_classes, cfg.g_shared_dim, cfg.g_norm, with_z=False)
-        self.linear = maybe_sn(nn.Linear(self.cond.in_dim, ch[0] * 16), sn)
-        self.ups = nn.ModuleList(maybe_sn(nn.ConvTranspose2d(a, b, 4, 2, 1), sn) for a, b in zip(ch, ch[1:]))
-        self.norms = nn.ModuleList(GeneratorNorm(c, self.cond.cond_dim, cfg.g_norm, sn) for c in ch[1:])
-        conv_f = factories(sn)[0]
-        self.to_rgb = conv_f(ch[-1], 3, 3)
-        self.attention_res = cfg.g_attention_res
-        self.attention = None
-        if cfg.g_attention is not None:
-            c = ch[self.heights.index(cfg.g_attention_res)]
-            self.attention = generator_attention(cfg.g_attention, c, conv_f, cfg.san_kernel)
+        super().__init__(cfg, sn, with_z=False)
+        ch = self.widths
+        self.stages = nn.ModuleList(_UpStage(a, b, self.cond.cond_dim, cfg.g_norm, sn) for a, b in zip(ch, ch[1:]))
+        self.to_rgb = factories(sn)[0](ch[-1], 3, 3)
 
-    def feature_resolutions(self) -> list[int]:
-        """Heights of the feature maps where self-attention can go."""
-        return list(self.heights)
-
-    def forward(self, z: torch.Tensor, y: Optional[torch.Tensor] = None) -> torch.Tensor:
-        check_z(z, self.z_dim)
-        inp, c = self.cond(z, y)
-        x = self.linear(inp).view(z.shape[0], -1, 4, 4)
-        for i, height in enumerate(self.heights):
-            if i:
-                x = F.relu(self.norms[i - 1](self.ups[i - 1](x), c))
-            if height == self.attention_res:
-                x = self.attention(x)
+    def to_image(self, x: torch.Tensor) -> torch.Tensor:
         return torch.tanh(self.to_rgb(x))
 
 

@@ -9,10 +9,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .attention import generator_attention
 from .config import ModelConfig, powers_of_two, width
 from .discriminator import Backbone
-from .layers import GeneratorConditioning, GeneratorNorm, SumPool, check_z, conv, factories, maybe_sn
+from .layers import GeneratorNorm, SumPool, conv
+from .staged import StagedGenerator
 
 
 class GBlock(nn.Module):
@@ -33,7 +33,7 @@ class GBlock(nn.Module):
         return h + self.shortcut(F.interpolate(x, scale_factor=2, mode="nearest"))
 
 
-class ResNetGenerator(nn.Module):
+class ResNetGenerator(StagedGenerator):
     """SN-ResNet (BigGAN-style) generator. ``G(z, y=None)``: z (N, z_dim), y (N,) -> (N, 3, R, R) in [-1, 1].
 
     linear z -> 4x4 map, one :class:`GBlock` per doubling, then BN-ReLU-conv3x3-tanh. Widths
@@ -44,35 +44,14 @@ class ResNetGenerator(nn.Module):
     """
 
     def __init__(self, cfg: ModelConfig):
-        super().__init__()
-        self.z_dim, self.num_classes, self.resolution = cfg.z_dim, cfg.num_classes, cfg.resolution
         sn = cfg.g_spectral_norm is not False
-        self.heights = sorted(powers_of_two(cfg.resolution))
-        ch = [width(cfg.g_channels, cfg.resolution // h, cfg.channel_cap) for h in self.heights]
-        self.cond = GeneratorConditioning(cfg.z_dim, cfg.num_classes, cfg.g_shared_dim, cfg.g_norm, with_z=True)
-        self.linear = maybe_sn(nn.Linear(self.cond.in_dim, ch[0] * 16), sn)
-        self.blocks = nn.ModuleList(GBlock(a, b, self.cond.cond_dim, cfg.g_norm, sn) for a, b in zip(ch, ch[1:]))
+        super().__init__(cfg, sn, with_z=True)
+        ch = self.widths
+        self.stages = nn.ModuleList(GBlock(a, b, self.cond.cond_dim, cfg.g_norm, sn) for a, b in zip(ch, ch[1:]))
         self.out_norm = GeneratorNorm(ch[-1], 0, cfg.g_norm, sn)
         self.to_rgb = conv(ch[-1], 3, 3, sn=sn)
-        self.attention_res = cfg.g_attention_res
-        self.attention = None
-        if cfg.g_attention is not None:
-            c = ch[self.heights.index(cfg.g_attention_res)]
-            self.attention = generator_attention(cfg.g_attention, c, factories(sn)[0], cfg.san_kernel)
 
-    def feature_resolutions(self) -> list[int]:
-        """Heights of the feature maps where self-attention can go."""
-        return list(self.heights)
-
-    def forward(self, z: torch.Tensor, y: Optional[torch.Tensor] = None) -> torch.Tensor:
-        check_z(z, self.z_dim)
-        inp, c = self.cond(z, y)
-        x = self.linear(inp).view(z.shape[0], -1, 4, 4)
-        for i, height in enumerate(self.heights):
-            if i:
-                x = self.blocks[i - 1](x, c)
-            if height == self.attention_res:
-                x = self.attention(x)
+    def to_image(self, x: torch.Tensor) -> torch.Tensor:
         return torch.tanh(self.to_rgb(F.relu(self.out_norm(x))))
 
 
