@@ -95,7 +95,7 @@ class DropOutputs(torch.nn.Module):
         return dataclasses.replace(out, **empty)
 
 
-def spectral_norms(module: torch.nn.Module) -> dict:
+def layer_spectral_norms(module: torch.nn.Module) -> dict:
     """Largest singular value of every weight of ``module`` before spectral normalisation (ContraGAN Fig. 3).
 
     Reads ``parametrizations.weight.original`` (torch's parametrised spectral norm) or ``weight_orig`` (the hook
@@ -435,7 +435,7 @@ class Trainer:
             "acc/fake": float((logits(fake, y_fake) < 0).float().mean()),
         }
         D.train(was_training)
-        row.update({f"sn/{k}": v for k, v in spectral_norms(D).items()})
+        row.update({f"sn/{k}": v for k, v in layer_spectral_norms(D).items()})
         return row
 
     # ---------------------------------------------------------------- checkpoints
