@@ -83,6 +83,17 @@ def test_heads(arch):
     # the embedding is a linear map of the pooled features, not normalised (the losses normalise)
     assert not torch.allclose(out.embed.norm(dim=1), torch.ones(2))
 
+    # ContraGAN Table 4's D: the projection term stays in the logit and the 2C head sits beside it
+    cfg = small(arch=arch, num_classes=3, d_head="proj_contrastive")
+    D = build_discriminator(cfg).eval()
+    out = D(x, y0)
+    assert not torch.allclose(out.logits, D(x, y1).logits)
+    assert out.embed.shape == (2, 8) and torch.equal(out.proxy, out.class_embeddings[y0])
+    proj = build_discriminator(small(arch=arch, num_classes=3, d_head="proj"))
+    extra = sum(p.numel() for p in D.parameters()) - sum(p.numel() for p in proj.parameters())
+    assert extra == sum(p.numel() for p in D.contrastive.parameters()) > 0
+    assert [row[0] for row in D.layer_rows()][-2:] == ["head: proj", "head: contrastive"]
+
 
 @pytest.mark.parametrize("arch,g_norm", [("dcgan", "bn"), ("dcgan", "none"), ("resnet", "bn"), ("resnet", "none"),
                                          ("stylegan2", "bn")])

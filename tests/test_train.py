@@ -132,7 +132,7 @@ def test_run_id_ignores_presentation_and_tracks_results():
 
 
 @pytest.mark.parametrize("overrides, match", [
-    ({"loss.cond": "2c", "model.d_head": "proj"}, "needs model.d_head='contrastive'"),
+    ({"loss.cond": "2c", "model.d_head": "proj"}, "needs model.d_head in"),
     ({"loss.adv": "wgan"}, "loss.adv 'wgan' is unknown"),
     ({"loss.instance": "fake"}, "needs model.instance_head_dim"),
     ({"model.resolution": 32}, "differs from data.resolution"),
@@ -295,13 +295,22 @@ def test_train_grid_trains_each_config_and_seed_once_and_caches_evaluations(monk
     assert list(zip(table["config"], table["seed"])) == [("2C", 0), ("2C", 1), ("P-NCA", 0), ("P-NCA", 1)]
     assert table["fd"].notna().all() and (table["extractor"] == "domain").all()
     assert table["class_consistency"].between(0, 1).all() and (table["n_fake"] == 64).all()
-    assert {"device", "wall_time", "steps", "images_seen"} <= set(table.columns)
+    assert {"device", "wall_time", "steps", "images_seen", "seconds_per_step"} <= set(table.columns)
+    G, D = runs[("2C", 0)].generator(), runs[("2C", 0)].discriminator()
+    assert table.loc[0, "g_params"] == sum(p.numel() for p in G.parameters())
+    assert table.loc[0, "d_params"] == sum(p.numel() for p in D.parameters())
     assert (runs[("2C", 1)].run_dir / "eval-domain-val-64.json").exists()
+    calls = []
+    monkeypatch.setattr("gancl.metrics.evaluate_objects", lambda G, *a, **k: calls.append(k["n"]) or {"object_fd": 1.5})
+    assert runs[("2C", 0)].evaluate_objects(n=8) == {"object_fd": 1.5} and calls == [8]
+    assert (runs[("2C", 0)].run_dir / "eval-objects-val-8.json").exists()
 
     def boom(*a, **k):
         raise AssertionError("cached runs and evaluations must be reused")
 
     monkeypatch.setattr("gancl.train.trainer.Trainer.fit", boom)
     monkeypatch.setattr("gancl.metrics.evaluate_generator", boom)
+    monkeypatch.setattr("gancl.metrics.evaluate_objects", boom)
+    assert runs[("2C", 0)].evaluate_objects(n=8) == {"object_fd": 1.5}
     again, _ = train_grid(configs, seeds=[0, 1], device="cpu", n_eval=64, progress=False)
     assert again["fd"].tolist() == table["fd"].tolist()

@@ -7,7 +7,7 @@ from typing import Optional
 
 ARCHS = ("dcgan", "resnet", "stylegan2")
 RESOLUTIONS = (16, 32, 64, 128, 256)
-D_HEADS = ("none", "proj", "acgan", "contrastive")
+D_HEADS = ("none", "proj", "acgan", "contrastive", "proj_contrastive")
 G_NORMS = ("bn", "none")
 G_ATTENTIONS = ("sagan", "san")
 REF_ATTENTION_EQS = ("eq8", "eq1", "eq2")
@@ -47,7 +47,7 @@ class ModelConfig:
     d_channel_cap: Optional[int] = None  # D's cap when it differs from G's (BigGAN's 32 px nets: G 256, D 128 wide)
     num_classes: int = 0  # 0: unconditional
     d_head: str = "none"
-    embed_dim: int = 512  # ContraGAN projection dim (d_head="contrastive")
+    embed_dim: int = 512  # ContraGAN projection dim (d_head="contrastive" or "proj_contrastive")
     g_norm: str = "bn"  # dcgan/resnet G only
     g_shared_dim: int = 128  # BigGAN shared class embedding of dcgan/resnet G
     g_spectral_norm: Optional[bool] = None  # None: resnet True, dcgan False; stylegan2 G uses equalised lr instead

@@ -61,13 +61,15 @@ class Discriminator(nn.Module):
         f = backbone.feat_dim
         self.adv = linear(f, 1)
         self.final_proj = linear(f, cfg.ms_proj_dim) if cfg.multiscale_res else None
-        self.head = None
-        if cfg.d_head == "proj":
+        # "proj_contrastive" is ContraGAN Table 4's D: ProjGAN's class term in the logit and the 2C head beside it
+        # (Param. 48.1M -> 49.0M, the size of the contrastive head alone).
+        self.head = self.contrastive = None
+        if cfg.d_head in ("proj", "proj_contrastive"):
             self.head = ProjectionHead(f, cfg.num_classes, embedding)
         elif cfg.d_head == "acgan":
             self.head = ACGANHead(f, cfg.num_classes, linear)
-        elif cfg.d_head == "contrastive":
-            self.head = ContrastiveHead(f, cfg.num_classes, cfg.embed_dim, linear, embedding)
+        if cfg.d_head in ("contrastive", "proj_contrastive"):
+            self.contrastive = ContrastiveHead(f, cfg.num_classes, cfg.embed_dim, linear, embedding)
         self.instance_head = (InstanceHead(f, cfg.instance_head_dim, cfg.instance_head_hidden)
                               if cfg.instance_head_dim else None)
 
@@ -109,12 +111,12 @@ class Discriminator(nn.Module):
         h = self.backbone.epilogue(t)
         logits = self.adv(h).squeeze(1)
         out = {}
-        if self.d_head == "proj":
+        if isinstance(self.head, ProjectionHead):
             logits = logits + self.head(h, y)
-        elif self.d_head == "acgan":
+        elif self.head is not None:
             out["class_logits"] = self.head(h)
-        elif self.d_head == "contrastive":
-            out.update(self.head(h, y))
+        if self.contrastive is not None:
+            out.update(self.contrastive(h, y))
         if self.final_proj is not None:
             scale_logits[1] = logits.view(n, 1, 1)
             scale_proj[1] = self.final_proj(h).view(n, -1, 1, 1)
@@ -140,12 +142,12 @@ class Discriminator(nn.Module):
         rows.append(("branch: disc" if self.final_proj is not None else "head", "Linear", self.adv))
         if self.final_proj is not None:
             rows.append(("branch: proj", "Linear", self.final_proj))
-        if self.d_head == "proj":
+        if isinstance(self.head, ProjectionHead):
             rows.append(("head: proj", "Embedding", self.head.embed))
-        elif self.d_head == "acgan":
+        elif self.head is not None:
             rows.append(("head: acgan", "Linear", self.head.classifier))
-        elif self.d_head == "contrastive":
-            rows.append(("head: contrastive", "Linear", self.head.project))
+        if self.contrastive is not None:
+            rows.append(("head: contrastive", "Linear", self.contrastive.project))
         if self.instance_head is not None:
             rows.append(("head: instance", "MLP", self.instance_head))
         return rows

@@ -158,10 +158,11 @@ class RunConfig:
         for ok, msg in checks:
             if not ok:
                 raise ValueError(msg)
-        needs_head = {"proj": "proj", "acgan": "acgan", "pnca": "contrastive", "ntxent": "contrastive",
-                      "eq7": "contrastive", "2c": "contrastive"}
-        if l.cond in needs_head and m.d_head != needs_head[l.cond]:
-            raise ValueError(f"loss.cond={l.cond!r} needs model.d_head={needs_head[l.cond]!r}, got {m.d_head!r}")
+        contrastive = ("contrastive", "proj_contrastive")
+        needs_head = {"proj": ("proj",), "acgan": ("acgan",), "pnca": contrastive, "ntxent": contrastive,
+                      "eq7": contrastive, "2c": contrastive}
+        if l.cond in needs_head and m.d_head not in needs_head[l.cond]:
+            raise ValueError(f"loss.cond={l.cond!r} needs model.d_head in {needs_head[l.cond]}, got {m.d_head!r}")
         if l.cond != "none" and m.num_classes < 1:
             raise ValueError(f"loss.cond={l.cond!r} is a conditioning objective: set model.num_classes")
         if l.aps and l.cond != "2c":

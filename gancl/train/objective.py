@@ -97,7 +97,7 @@ class Objective:
         NT-Xent/APS or without conditioning, multi-scale projection heads without the contrastive term, an idle
         instance head. The trainer drops them before DDP looks for the tensors that feed the loss."""
         c, unused = self.cfg, []
-        if model.d_head == "contrastive" and (c.cond in ("ntxent", "none") or c.aps):
+        if model.d_head in ("contrastive", "proj_contrastive") and (c.cond in ("ntxent", "none") or c.aps):
             unused += ["proxy", "class_embeddings"]
         if model.multiscale_res and c.ms_contrastive_weight == 0:
             unused.append("scale_proj")

@@ -69,6 +69,20 @@ class RunResult:
         atomic_write(path, json.dumps(record, indent=2))
         return record
 
+    def evaluate_objects(self, n: int = 2000, split: str = "val", force: bool = False, device=None) -> dict:
+        """Object-level FD of the EMA generator on multi-object data (:func:`gancl.metrics.evaluate_objects`),
+        cached in the run folder like :meth:`evaluate`."""
+        from gancl.metrics import evaluate_objects
+
+        path = self.run_dir / f"eval-objects-{split}-{n}.json"
+        if path.exists() and not force:
+            return json.loads(path.read_text())
+        d = self.config.data
+        record = evaluate_objects(self.generator(), d.name, d.resolution, n=n, split=split, data_dir=d.data_dir,
+                                  device=device)
+        atomic_write(path, json.dumps(record, indent=2))
+        return record
+
     @property
     def finished_at(self) -> str:
         """When the run finished (UTC, ISO 8601): from its summary, else the time its result was written."""
@@ -83,7 +97,7 @@ class RunResult:
     @property
     def compute(self) -> dict:
         """What the run cost and when it ran, for a page's compute table."""
-        keys = ("device", "processes", "steps", "images_seen", "wall_time", "seconds_per_step")
+        keys = ("device", "processes", "steps", "images_seen", "wall_time", "seconds_per_step", "g_params", "d_params")
         return {"run": self.config.name, "seed": self.seed, **{k: self.summary.get(k) for k in keys},
                 "finished_at": self.finished_at}
 
