@@ -79,3 +79,24 @@ def test_summarize_and_dataframe_input():
 def test_history_without_step_is_rejected():
     with pytest.raises(ValueError, match="'step'"):
         summarize([{"loss/d": 1.0}])
+
+
+def test_logit_trends_measure_drift_separation_and_fake_spread():
+    from gancl.metrics import logit_trends
+
+    trends = logit_trends(_history()).set_index("output")
+    assert list(trends.index) == ["final", "8", "16"]
+    final = trends.loc["final"]
+    # the final gap grows 0.1 per 100 steps = 6.4k images: slope 0.1 / 6.4 per 1000 images
+    assert final["gap_slope"] == pytest.approx(0.1 / 6.4)
+    assert final["gap_start"] == pytest.approx(2.2) and final["gap_end"] == pytest.approx(2.7)
+    assert final["separation_end"] == pytest.approx(2.7) and final["fake_std_end"] == pytest.approx(1.0)
+    flat = trends.loc["16"]
+    assert flat["gap_slope"] == pytest.approx(0.0, abs=1e-12) and flat["separation_end"] == pytest.approx(1.0)
+    assert math.isnan(trends.loc["8", "separation_end"])  # no std logged for that output
+    by_step = logit_trends(pd.DataFrame(_history()).drop(columns="images_seen")).set_index("output")
+    assert by_step.loc["final", "gap_slope"] == pytest.approx(1.0)  # 0.1 per 100 steps = 1 per 1000 steps
+    with pytest.raises(ValueError, match="tail"):
+        logit_trends(_history(), tail=0)
+    with pytest.raises(ValueError, match="two logged"):
+        logit_trends(_history()[:1])

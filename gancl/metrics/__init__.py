@@ -9,13 +9,14 @@ Result records carry the extractor, data split and sample counts; :func:`metric_
 Pure functions on features: :func:`frechet_distance`, :func:`kernel_inception_distance`, :func:`precision_recall`,
 :func:`density_coverage`. On generators: :func:`evaluate_generator`, :func:`perceptual_path_length`,
 :func:`interpolation_smoothness`, :func:`invert`. On run histories (column names in
-:mod:`gancl.metrics.diagnostics`): :func:`logit_gap`, :func:`accuracy_gap`, :func:`spectral_norms`,
-:func:`best_step`, :func:`detect_collapse`, :func:`summarize`.
+:mod:`gancl.metrics.diagnostics`): :func:`logit_gap`, :func:`logit_trends`, :func:`accuracy_gap`,
+:func:`spectral_norms`, :func:`best_step`, :func:`detect_collapse`, :func:`summarize`. On multi-object scenes:
+:func:`evaluate_objects` (object-level FD on located object crops, MsConD supplement Fig. 1).
 """
 
 from gancl.metrics.diagnostics import (AccuracyGap, Collapse, accuracy_gap, best_step, detect_collapse,
-                                       history_frame, logit_gap, logit_outputs, logit_statistics, spectral_norms,
-                                       summarize)
+                                       history_frame, logit_gap, logit_outputs, logit_statistics, logit_trends,
+                                       spectral_norms, summarize)
 from gancl.metrics.domain import (DomainClassifier, DomainConfig, DomainExtractor, default_config, domain_extractor,
                                   load_or_train, train_domain_classifier)
 from gancl.metrics.evaluate import (EvalResult, balanced_labels, class_consistency, evaluate_features,
@@ -28,6 +29,8 @@ from gancl.metrics.interpolation import (InversionResult, SmoothnessResult, fram
 from gancl.metrics.kid import kernel_inception_distance
 from gancl.metrics.ppl import (PPLResult, feature_distance, lerp, lpips_available, lpips_distance,
                                perceptual_path_length, pixel_distance, slerp, trimmed_mean)
+from gancl.metrics.objects import (ObjectLocations, evaluate_objects, locate_objects, localisation_accuracy,
+                                   object_crops)
 from gancl.metrics.prdc import density_coverage, knn_radii, precision_recall
 from gancl.metrics.stats import RealStats, compute_real_stats, real_stats
 
@@ -44,6 +47,8 @@ __all__ = [
     "intra_class_fd", "metric_label", "balanced_labels",
     "interpolation_smoothness", "SmoothnessResult", "invert", "InversionResult", "path_points", "frame_differences",
     "random_endpoints",
-    "history_frame", "logit_outputs", "logit_statistics", "logit_gap", "accuracy_gap", "AccuracyGap",
+    "history_frame", "logit_outputs", "logit_statistics", "logit_gap", "logit_trends", "accuracy_gap",
+    "AccuracyGap",
     "spectral_norms", "best_step", "detect_collapse", "Collapse", "summarize",
+    "evaluate_objects", "locate_objects", "object_crops", "localisation_accuracy", "ObjectLocations",
 ]

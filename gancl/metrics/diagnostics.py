@@ -96,6 +96,38 @@ def logit_gap(history, normalise: bool = False) -> pd.DataFrame:
     return out.dropna(how="all", subset=list(out.columns[1:])).reset_index(drop=True)
 
 
+def logit_trends(history, tail: float = 0.5) -> pd.DataFrame:
+    """How each D output's real and fake logits move apart over training (MsConD supplement Fig. 2), one row per
+    output.
+
+    Columns: ``output``; ``gap_start`` / ``gap_end``: mean real-minus-fake logit gap over the first / last
+    ``tail`` share of the logged steps; ``gap_slope``: least-squares slope of the gap per 1000 images seen (per
+    1000 steps when the history has no ``images_seen``); ``separation_end``: the gap over the pooled std
+    sqrt((std_real^2 + std_fake^2) / 2), mean over the tail, comparable across outputs with different logit scales
+    (NaN without std columns); ``fake_std_end`` / ``real_std_end``: mean logit std over the tail.
+    """
+    if not 0 < tail <= 1:
+        raise ValueError(f"tail must be in (0, 1], got {tail}")
+    df = history_frame(history)
+    seen = "images_seen" in df.columns and df["images_seen"].notna().all()
+    clock = (df["images_seen"] if seen else df["step"]).set_axis(df["step"]) / 1000
+    rows = []
+    for o in logit_outputs(df):
+        stats = logit_statistics(df, o).dropna(subset=["real_mean", "fake_mean"]).reset_index(drop=True)
+        if len(stats) < 2:
+            raise ValueError(f"output {o!r} has fewer than two logged gaps: a trend needs at least two")
+        gap = stats["real_mean"] - stats["fake_mean"]
+        separation = gap / np.sqrt((stats["real_std"] ** 2 + stats["fake_std"] ** 2) / 2)
+        k = max(1, int(round(tail * len(stats))))
+        slope = np.polyfit(clock.loc[stats["step"]].to_numpy(float), gap.to_numpy(float), 1)[0]
+        rows.append({"output": o, "gap_start": float(gap.iloc[:k].mean()), "gap_end": float(gap.iloc[-k:].mean()),
+                     "gap_slope": float(slope),
+                     "separation_end": float(separation.iloc[-k:].mean()),
+                     "fake_std_end": float(stats["fake_std"].iloc[-k:].mean()),
+                     "real_std_end": float(stats["real_std"].iloc[-k:].mean())})
+    return pd.DataFrame(rows)
+
+
 @dataclass
 class AccuracyGap:
     """Training vs. held-out real accuracy of D (ContraGAN Fig. 3).

@@ -1,0 +1,74 @@
+"""Object-level FD: locating objects with a presence classifier's activation map, cropping, checking against boxes."""
+
+from types import SimpleNamespace
+
+import pytest
+import torch
+
+from gancl.metrics import localisation_accuracy, locate_objects, object_crops
+from gancl.metrics.domain import DomainClassifier
+from gancl.metrics.objects import ObjectLocations, class_maps
+
+
+def colour_locator():
+    """A presence classifier by hand: class 0 fires on red pixels, class 1 on green ones (no pooling: full-res map)."""
+    net = DomainClassifier(num_outputs=2, channels=(2,), pools=0, global_pool="max").eval()
+    conv, bn = net.trunk[0], net.trunk[1]
+    with torch.no_grad():
+        conv.weight.zero_()
+        conv.weight[0, 0, 1, 1] = 1.0  # red
+        conv.weight[1, 1, 1, 1] = 1.0  # green
+        bn.running_mean.zero_(), bn.running_var.fill_(1 - bn.eps), bn.weight.fill_(1), bn.bias.zero_()
+        net.head.weight.copy_(torch.eye(2))
+        net.head.bias.fill_(-0.5)
+    return SimpleNamespace(config=SimpleNamespace(task="multilabel"), device=torch.device("cpu"), net=net,
+                           _resize=lambda x: x)
+
+
+def scene():
+    """Two 16 px images on black: image 0 has a red 3x3 blob centred at (y, x) = (5, 9); image 1 a green one at
+    (13, 2) and nothing red."""
+    x = torch.zeros(2, 3, 16, 16, dtype=torch.uint8)
+    x[0, 0, 4:7, 8:11] = 255
+    x[1, 1, 12:15, 1:4] = 255
+    return x
+
+
+def test_objects_are_located_at_the_peak_of_their_class_map():
+    maps, presence = class_maps(colour_locator(), scene())
+    assert maps.shape == (2, 2, 16, 16) and (presence > 0).tolist() == [[True, False], [False, True]]
+    found = locate_objects(colour_locator(), scene(), batch_size=1)  # batches must not shift image indices
+    assert found.image.tolist() == [0, 1] and found.label.tolist() == [0, 1]
+    # the first maximal cell of each blob, centred: (4.5, 8.5) and (12.5, 1.5)
+    assert found.center.tolist() == [[4.5, 8.5], [12.5, 1.5]]
+
+
+def test_crops_are_centred_on_objects_and_kept_inside_the_image():
+    images = scene()
+    found = locate_objects(colour_locator(), images)
+    crops = object_crops(images, found, size=6)
+    assert crops.shape == (2, 3, 6, 6) and crops.dtype == torch.uint8
+    assert crops[0, 0].sum() == 9 * 255  # the whole red blob is in the first crop
+    assert crops[1, 1].sum() == 9 * 255  # the green blob sits at the border: the crop is shifted, not cut
+    with pytest.raises(ValueError, match="crop size"):
+        object_crops(images, found, size=17)
+    empty = ObjectLocations(torch.zeros(0, dtype=torch.long), torch.zeros(0, dtype=torch.long), torch.zeros(0, 2))
+    assert object_crops(images, empty, 4).shape == (0, 3, 4, 4)
+
+
+def test_localisation_accuracy_counts_centres_inside_a_box_of_the_same_class():
+    found = locate_objects(colour_locator(), scene())
+    obj_class = torch.tensor([[0, -1], [1, -1]])
+    boxes = torch.tensor([[[8.0, 4.0, 11.0, 7.0], [0, 0, 0, 0]], [[1.0, 12.0, 4.0, 15.0], [0, 0, 0, 0]]])
+    assert localisation_accuracy(found, obj_class, boxes) == 1.0
+    assert localisation_accuracy(found, torch.tensor([[1, -1], [1, -1]]), boxes) == 0.5  # wrong class in image 0
+    far = boxes.clone()
+    far[1, 0] = torch.tensor([10.0, 0.0, 16.0, 4.0])
+    assert localisation_accuracy(found, obj_class, far) == 0.5  # right class, wrong place in image 1
+
+
+def test_single_label_classifiers_cannot_locate():
+    locator = colour_locator()
+    locator.config.task = "single"
+    with pytest.raises(ValueError, match="multi-label"):
+        class_maps(locator, scene())
