@@ -8,13 +8,15 @@ import torch
 
 
 @torch.no_grad()
-def sample_rows(generators: dict, n: int = 10, num_classes: int = 0, seed: int = 0, title: Optional[str] = None):
+def sample_rows(generators: dict, n: int = 10, num_classes: int = 0, seed: int = 0, title: Optional[str] = None,
+                real: Optional[torch.Tensor] = None):
     """One row of samples per generator, on the same latents; conditional generators get classes 0, 1, ..., n-1
     (mod ``num_classes``) so a column shows one class across rows.
 
     Args:
         generators: label -> generator ``G(z, y=None)`` with images in [-1, 1].
         n: samples per row. num_classes: > 0 for conditional generators. seed: latent seed.
+        real: optional real images (at least n, uint8 or float in [-1, 1]) shown as a last row labelled "real".
     Returns:
         The matplotlib figure.
     """
@@ -22,16 +24,113 @@ def sample_rows(generators: dict, n: int = 10, num_classes: int = 0, seed: int =
 
     from gancl.data import to_uint8
 
-    rows = len(generators)
-    fig, axes = plt.subplots(rows, 1, figsize=(n * 0.8 + 1.5, rows * 0.9 + 0.4), squeeze=False)
-    for ax, (label, G) in zip(axes[:, 0], generators.items()):
-        z = torch.randn(n, G.z_dim, generator=torch.Generator().manual_seed(seed))
-        y = torch.arange(n) % num_classes if num_classes and getattr(G, "num_classes", 0) else None
-        images = to_uint8(G(z, y)).permute(0, 2, 3, 1)  # (n, R, R, 3)
+    rows = list(generators.items()) + ([("real", None)] if real is not None else [])
+    fig, axes = plt.subplots(len(rows), 1, figsize=(n * 0.8 + 1.5, len(rows) * 0.9 + 0.4), squeeze=False)
+    for ax, (label, G) in zip(axes[:, 0], rows):
+        if G is None:
+            images = (real[:n] if real.dtype == torch.uint8 else to_uint8(real[:n])).permute(0, 2, 3, 1)
+        else:
+            z = torch.randn(n, G.z_dim, generator=torch.Generator().manual_seed(seed))
+            y = torch.arange(n) % num_classes if num_classes and getattr(G, "num_classes", 0) else None
+            images = to_uint8(G(z, y)).permute(0, 2, 3, 1)  # (n, R, R, 3)
         ax.imshow(torch.cat(list(images), dim=1).numpy(), interpolation="nearest")
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def stability_panels(histories: dict, acc_threshold: float = 0.5, fd_metric: str = "eval/fd"):
+    """ContraGAN Fig. 3: one row per run, three panels: D's authenticity accuracy on training and held-out reals,
+    FD over training, and the largest singular value of each D layer.
+
+    Marked as in the paper: a solid black line at the first step where the train - held-out accuracy gap exceeds
+    ``acc_threshold``, dotted lines at the best FD and at collapse (:func:`gancl.metrics.detect_collapse`).
+
+    Args:
+        histories: label -> run history (rows or DataFrame with ``acc/*``, ``sn/*`` and ``fd_metric`` columns).
+    Returns:
+        The matplotlib figure.
+    """
+    import matplotlib.pyplot as plt
+
+    from gancl.metrics import accuracy_gap, detect_collapse, history_frame, spectral_norms
+
+    fig, axes = plt.subplots(len(histories), 3, figsize=(13, 3.1 * len(histories)), squeeze=False)
+    for (acc_ax, fd_ax, sn_ax), (label, history) in zip(axes, histories.items()):
+        acc = accuracy_gap(history, acc_threshold)
+        acc_ax.plot(acc.frame["step"], acc.frame["train_real"], label="training reals")
+        acc_ax.plot(acc.frame["step"], acc.frame["val_real"], label="held-out reals")
+        acc_ax.set_ylim(-0.02, 1.02)
+        acc_ax.set_ylabel(f"{label}\naccuracy")
+        collapse = detect_collapse(history, fd_metric)
+        fd = history_frame(history)[["step", fd_metric]].dropna()
+        fd_ax.plot(fd["step"], fd[fd_metric], color="C2")
+        fd_ax.set_ylabel(fd_metric.split("/")[-1].upper())
+        norms = spectral_norms(history)
+        for layer in norms.columns[1:]:
+            sn_ax.plot(norms["step"], norms[layer], label=layer, lw=1)
+        sn_ax.set_yscale("log")  # class embeddings sit an order of magnitude above the conv layers
+        sn_ax.set_ylabel("largest singular value")
+        for ax in (acc_ax, fd_ax, sn_ax):
+            if acc.first_step is not None:
+                ax.axvline(acc.first_step, color="black", lw=1.2)
+            ax.axvline(collapse.best_step, color="black", ls=":", lw=1)
+            if collapse.collapsed:
+                ax.axvline(collapse.step, color="black", ls="--", lw=1)
+            ax.set_xlabel("step")
+    axes[0, 0].legend(fontsize=8)
+    axes[0, 2].legend(fontsize=6, ncol=2)
+    axes[0, 0].set_title(f"authenticity accuracy (solid line: gap > {acc_threshold})", fontsize=9)
+    axes[0, 1].set_title("FD (dotted: best step; dashed: collapse)", fontsize=9)
+    axes[0, 2].set_title("D spectral norms", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+
+def logit_panels(histories: dict, title: Optional[str] = None):
+    """MsConD supplement Fig. 2: one row per discriminator, one panel per D output (finest scale first, the final
+    output last); in each, the mean real and fake logit (line) and one standard deviation around it (band) against
+    images seen.
+
+    Args:
+        histories: label -> run history with ``logits/<output>/<real|fake>/<mean|std>`` columns.
+    Returns:
+        The matplotlib figure.
+    """
+    import matplotlib.pyplot as plt
+
+    from gancl.metrics import history_frame, logit_outputs, logit_statistics
+
+    outputs = {label: sorted(logit_outputs(h), key=lambda o: -int(o) if o.isdigit() else 0)
+               for label, h in histories.items()}
+    columns = max(len(o) for o in outputs.values())
+    fig, axes = plt.subplots(len(histories), columns, figsize=(3.6 * columns, 2.6 * len(histories)), squeeze=False,
+                             sharex=True)
+    letters = iter("abcdefghijklmnopqrstuvwxyz")
+    for row, (label, history) in zip(axes, histories.items()):
+        frame = history_frame(history)
+        kimg = frame.set_index("step")["images_seen"] / 1000 if "images_seen" in frame else None
+        for ax, output in zip(row, outputs[label]):
+            stats = logit_statistics(frame, output)
+            x = kimg.loc[stats["step"]].to_numpy() if kimg is not None else stats["step"].to_numpy()
+            for side, color in (("real", "C0"), ("fake", "C3")):
+                mean, std = stats[f"{side}_mean"].to_numpy(), stats[f"{side}_std"].to_numpy()
+                ax.plot(x, mean, color=color, lw=1.5, label=side)
+                ax.fill_between(x, mean - std, mean + std, color=color, alpha=0.2, lw=0)
+            name = "final" if output in ("final", "1") else f"{output}x{output}"
+            ax.set_title(f"({next(letters)}) {label}: D output {name}", fontsize=9)
+            ax.axhline(0, color="grey", lw=0.5)
+        for ax in row[len(outputs[label]):]:
+            ax.set_visible(False)
+        row[0].set_ylabel("logit")
+    for ax in axes[-1]:
+        ax.set_xlabel("images seen (k)" if "images_seen" in history_frame(next(iter(histories.values()))) else "step")
+    axes[0, 0].legend(fontsize=8)
     if title:
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
