@@ -107,10 +107,13 @@ def preset(name: str, scale_name: str = "small", **overrides) -> RunConfig:
     return (config.replace(**overrides) if overrides else config).validate()
 
 
-def seeds(scale_name: str, chosen=None) -> list:
-    """The seeds a page runs: the scale's default (None), the first n (an int), or the given list."""
+def seeds(scale_name: str, chosen=None, defaults: Optional[dict] = None) -> list:
+    """The seeds a page runs: the scale's default (None), the first n (an int), or the given list.
+
+    ``defaults`` (scale name -> seeds) replaces the scale's default for a page whose budget needs fewer seeds.
+    """
     if chosen is None:
-        return list(scale(scale_name).seeds)
+        return list((defaults or {}).get(scale(scale_name).name, scale(scale_name).seeds))
     if isinstance(chosen, int) and not isinstance(chosen, bool):
         if chosen < 1:
             raise ValueError(f"seeds must be a positive count or a list of seeds, got {chosen}")
@@ -126,6 +129,7 @@ def seeds(scale_name: str, chosen=None) -> list:
 #: ContraGAN's budget at `small`: 500 steps of a 32-channel SN-DCGAN at batch 64 (about 2.5 min a run on 2 CPU cores),
 #: so that Table 1's 5 configurations x 3 seeds fit in about 40 minutes.
 CONTRAGAN_SMALL_STEPS = 500
+CONTRAGAN_CR_WEIGHT = 10.0  # consistency regularisation lambda (Zhang et al. 2020, as in the authors' library)
 
 
 def _contragan(scale_name: str, head: str, cond: str, **loss) -> RunConfig:
@@ -149,7 +153,7 @@ for _name, _head, _cond in [("acgan", "acgan", "acgan"), ("projgan", "proj", "pr
                             ("eq7", "contrastive", "eq7"), ("2c", "contrastive", "2c")]:
     register(f"contragan/{_name}")(lambda s, h=_head, c=_cond: _contragan(s, h, c))
 register("contragan/2c_aps")(lambda s: _contragan(s, "contrastive", "2c", aps=True))
-register("contragan/2c_cr")(lambda s: _contragan(s, "contrastive", "2c", cr_weight=10.0))
+register("contragan/2c_cr")(lambda s: _contragan(s, "contrastive", "2c", cr_weight=CONTRAGAN_CR_WEIGHT))
 
 
 @register("contragan/uncond")
@@ -160,6 +164,20 @@ def _unconditional_contragan(scale_name: str) -> RunConfig:
 #: ContraGAN Table 1 rows (the paper's labels, as in paper_tables/contragan_t1.csv) and their presets.
 CONTRAGAN_TABLE1 = {"Uncond. GAN": "contragan/uncond", "P-NCA": "contragan/pnca", "NT-Xent": "contragan/ntxent",
                     "Eq. 7": "contragan/eq7", "2C (ContraGAN)": "contragan/2c"}
+
+
+register("contragan/projgan_2c")(lambda s: _contragan(s, "proj_contrastive", "2c"))
+
+#: ContraGAN Table 4 rows: id -> (large batch, 2C, APS, CR), the paper's ids and order. The ablation starts from
+#: ProjGAN on BigGAN; the rows with 2C keep the projection term and add the 2C head (preset contragan/projgan_2c).
+CONTRAGAN_TABLE4 = {"A": (False, False, False, False), "B": (False, False, False, True),
+                    "C": (True, False, False, False), "D": (True, False, False, True),
+                    "E": (False, True, False, False), "F": (False, True, True, False),
+                    "G": (False, True, False, True), "H": (True, True, False, False),
+                    "I": (True, True, False, True)}
+#: Table 4's two batch sizes per scale: the paper's 256 and 1024, divided by 16 at `small` (the ratio kept) so that a
+#: large-batch run costs what a Table 1 run does.
+CONTRAGAN_TABLE4_BATCH = {"smoke": (8, 32), "small": (16, 64), "paper": (256, 1024)}
 
 
 def data_overrides(dataset: str, data_dir: Optional[str], num_classes: Optional[int] = None) -> dict:
@@ -189,6 +207,54 @@ def contragan_table1(scale_name: str, dataset: Optional[str] = None, data_dir: O
             overrides["optim.steps"] = steps
         configs[label] = preset(name, scale_name, **overrides)
     return configs
+
+
+def contragan_table4(scale_name: str, dataset: Optional[str] = None, data_dir: Optional[str] = None,
+                     steps: Optional[int] = None) -> dict:
+    """ContraGAN Table 4: row id (A-I) -> RunConfig (ProjGAN, + 2C, APS, CR at two batch sizes).
+
+    Same backbone and number of steps in every row, as in the paper; the large batch therefore sees four times the
+    images. At `paper` scale pass ``dataset="tiny_imagenet"`` and its ``data_dir`` (the paper's setting, 64 px).
+    """
+    small_batch, large_batch = CONTRAGAN_TABLE4_BATCH[scale(scale_name).name]
+    configs = {}
+    for row, (large, two_c, aps, cr) in CONTRAGAN_TABLE4.items():
+        overrides = {"optim.batch_size": large_batch if large else small_batch, "loss.aps": aps,
+                     "loss.cr_weight": CONTRAGAN_CR_WEIGHT if cr else 0.0}
+        if dataset is not None:
+            overrides.update(data_overrides(dataset, data_dir))
+            overrides["optim.batch_size"] = large_batch if large else small_batch
+        if steps is not None or scale_name == "small":
+            overrides["optim.steps"] = CONTRAGAN_TABLE4_SMALL_STEPS if steps is None else steps
+        configs[row] = preset("contragan/projgan_2c" if two_c else "contragan/projgan", scale_name, **overrides)
+    return configs
+
+
+#: ContraGAN Table 4 at `small`: 350 steps a run, the scale's three seeds per row (9 rows; the paper reports one run
+#: per row), about 20 minutes on two CPU cores.
+CONTRAGAN_TABLE4_SMALL_STEPS = 350
+
+#: ContraGAN Fig. 3 per scale: training images (few enough for D to memorise them), steps, and how often the
+#: authenticity accuracies / spectral norms (diag_every) and FD (fd_every, on fd_count samples) are recorded.
+CONTRAGAN_FIG3 = {"smoke": {"count": 64, "steps": 60, "diag_every": 10, "fd_every": 20, "fd_count": 128},
+                  "small": {"count": 64, "steps": 1000, "diag_every": 50, "fd_every": 100, "fd_count": 1000},
+                  "paper": {"count": None, "steps": 100_000, "diag_every": 1000, "fd_every": 2000, "fd_count": 10_000}}
+CONTRAGAN_FIG3_RUNS = {"ProjGAN": "contragan/projgan", "ContraGAN": "contragan/2c"}
+CONTRAGAN_FIG3_SEEDS = {"small": (0, 1)}  # the paper's figure shows one run per method; two here
+
+
+def contragan_fig3(scale_name: str, dataset: Optional[str] = None, data_dir: Optional[str] = None,
+                   steps: Optional[int] = None) -> dict:
+    """ContraGAN Fig. 3: ProjGAN and ContraGAN on a training set small enough for D to overfit, with the
+    authenticity accuracies, spectral norms and FD recorded as training goes (label -> RunConfig)."""
+    f = CONTRAGAN_FIG3[scale(scale_name).name]
+    overrides = {"data.count": f["count"], "optim.steps": f["steps"] if steps is None else steps,
+                 "eval.diag_every": f["diag_every"], "eval.log_every": f["diag_every"],
+                 "eval.diag_count": f["count"] or scale(scale_name).diag_count,
+                 "eval.fd_every": f["fd_every"], "eval.fd_count": f["fd_count"]}
+    if dataset is not None:
+        overrides.update(data_overrides(dataset, data_dir))
+    return {label: preset(name, scale_name, **overrides) for label, name in CONTRAGAN_FIG3_RUNS.items()}
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -248,6 +314,47 @@ def _msconD(scale_name: str, multiscale: bool, contrastive: bool) -> RunConfig:
     c = c.replace(**{"data.resolution": res, "model.resolution": res,
                      "loss.ms_contrastive_weight": 1.0 if contrastive else 0.0})
     return _stylegan2_recipe(c)
+
+
+#: MsConD at `small`: 400 steps a run (25.6k images, batch 64) and two seeds, logits logged every 20 steps; the five
+#: configurations of the two MsConD pages take about 45 minutes on two CPU cores.
+MSCOND_SMALL_STEPS = 400
+MSCOND_SEEDS = {"small": (0, 1)}
+#: Supplement Fig. 2: (a) single-output StyleGAN2 D, (b-d) MultiscaleD, (e-g) MsConD.
+MSCOND_FIG2 = {"StyleGAN2": "msconD/stylegan2", "MultiscaleD": "msconD/multiscale", "MsConD": "msconD/msconD"}
+
+
+def _msconD_page(name: str, scale_name: str, dataset: Optional[str], data_dir: Optional[str],
+                 steps: Optional[int], **overrides) -> RunConfig:
+    """A MsConD preset with the pages' shared budget, so runs that two pages share hit the same cache entry."""
+    if scale_name == "small":
+        overrides.update({"optim.steps": MSCOND_SMALL_STEPS, "eval.log_every": 20})
+    if dataset is not None:
+        overrides.update(data_overrides(dataset, data_dir))
+    if steps is not None:
+        overrides["optim.steps"] = steps
+    return preset(name, scale_name, **overrides)
+
+
+def msconD_fig2(scale_name: str, dataset: Optional[str] = None, data_dir: Optional[str] = None,
+                steps: Optional[int] = None) -> dict:
+    """MsConD supplement Fig. 2: the three discriminators with one generator and budget (label -> RunConfig)."""
+    return {label: _msconD_page(name, scale_name, dataset, data_dir, steps) for label, name in MSCOND_FIG2.items()}
+
+
+def msconD_scales(scale_name: str, dataset: Optional[str] = None, data_dir: Optional[str] = None,
+                  steps: Optional[int] = None) -> dict:
+    """MsConD supplement Fig. 1: D outputs from the coarsest scale only ("1", the single-output D), then adding
+    finer backbone scales ("1-4", "1-8" at 32 px; the paper's "1-8", "1-16" at 256 px), without (MultiscaleD) and
+    with (MsConD) the per-scale contrastive term. Returns "<method> <scales>" (e.g. "MsConD 1-8") -> RunConfig."""
+    branches = sorted(preset("msconD/multiscale", scale_name).model.multiscale_res)
+    configs = {"StyleGAN2 1": _msconD_page("msconD/stylegan2", scale_name, dataset, data_dir, steps)}
+    for k in range(1, len(branches) + 1):
+        used = tuple(sorted(branches[:k], reverse=True))
+        for method, name in (("MultiscaleD", "msconD/multiscale"), ("MsConD", "msconD/msconD")):
+            configs[f"{method} 1-{used[0]}"] = _msconD_page(name, scale_name, dataset, data_dir, steps,
+                                                             **{"model.multiscale_res": used})
+    return configs
 
 
 register("msconD/stylegan2")(lambda s: _msconD(s, False, False))

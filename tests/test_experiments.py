@@ -47,3 +47,55 @@ def test_seeds_accept_a_count_a_list_or_the_default():
     assert experiments.seeds("smoke", [4, 5]) == [4, 5]
     with pytest.raises(ValueError, match="positive count"):
         experiments.seeds("small", 0)
+
+
+def test_contragan_table4_rows_decode_the_papers_regularisers_and_batches():
+    paper = tables.load("contragan_t4").query("metric == 'FID'").set_index("id")
+    for scale in experiments.SCALE_NAMES:
+        configs = experiments.contragan_table4(scale)
+        assert list(configs) == list(paper.index)
+        small, large = experiments.CONTRAGAN_TABLE4_BATCH[scale]
+        assert large == 4 * small  # the paper's 256 -> 1024
+        for row, c in configs.items():
+            expected = paper.loc[row]
+            assert c.optim.batch_size == (large if expected["batch"] == 1024 else small)
+            assert (c.loss.cond == "2c") == (expected["2c_loss"] == "yes")
+            assert c.model.d_head == ("proj_contrastive" if expected["2c_loss"] == "yes" else "proj")
+            assert c.loss.aps == (expected["aps"] == "yes")
+            assert (c.loss.cr_weight > 0) == (expected["cr"] == "yes")
+    assert {c.optim.steps for c in experiments.contragan_table4("small").values()} == {
+        experiments.CONTRAGAN_TABLE4_SMALL_STEPS}
+    tiny = experiments.contragan_table4("paper", "tiny_imagenet", "/data/tiny")
+    assert (tiny["I"].data.resolution, tiny["I"].model.num_classes, tiny["I"].optim.batch_size) == (64, 200, 1024)
+    assert tiny["A"].optim.batch_size == 256
+
+
+def test_contragan_fig3_runs_record_the_curves_on_a_small_training_set():
+    configs = experiments.contragan_fig3("small")
+    assert {c.loss.cond for c in configs.values()} == {"proj", "2c"}
+    for c in configs.values():
+        assert c.data.count == c.eval.diag_count  # the "training reals" of the accuracy curve are the whole set
+        assert 0 < c.eval.diag_every <= c.eval.fd_every < c.optim.steps
+    assert {c.optim.steps for c in experiments.contragan_fig3("smoke", steps=9).values()} == {9}
+
+
+def test_page_seed_defaults_replace_the_scales_default_only_when_no_seeds_are_chosen():
+    defaults = {"small": (0, 1)}
+    assert experiments.seeds("small", None, defaults) == [0, 1]
+    assert experiments.seeds("smoke", None, defaults) == [0]
+    assert experiments.seeds("small", 3, defaults) == [0, 1, 2]
+
+
+def test_msconD_pages_share_runs_and_add_scales_from_the_coarsest():
+    fig2 = experiments.msconD_fig2("small")
+    scales = experiments.msconD_scales("small")
+    assert list(scales) == ["StyleGAN2 1", "MultiscaleD 1-4", "MsConD 1-4", "MultiscaleD 1-8", "MsConD 1-8"]
+    # the logit-dynamics runs are the 1 and 1-8 runs of the scales page: one training each
+    assert fig2["StyleGAN2"].run_id(0) == scales["StyleGAN2 1"].run_id(0)
+    assert fig2["MultiscaleD"].run_id(0) == scales["MultiscaleD 1-8"].run_id(0)
+    assert fig2["MsConD"].run_id(0) == scales["MsConD 1-8"].run_id(0)
+    assert scales["MsConD 1-4"].model.multiscale_res == (4,) and scales["MsConD 1-4"].loss.ms_contrastive_weight > 0
+    assert scales["MultiscaleD 1-4"].loss.ms_contrastive_weight == 0
+    assert {c.optim.steps for c in scales.values()} == {experiments.MSCOND_SMALL_STEPS}
+    assert list(experiments.msconD_scales("paper"))[-1] == "MsConD 1-16"  # the paper's branches at 16 and 8
+    assert experiments.msconD_fig2("paper", "folder", "/data/city")["MsConD"].data.data_dir == "/data/city"
