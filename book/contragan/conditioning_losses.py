@@ -73,8 +73,8 @@ tables.load("contragan_t1").pivot(index="method", columns="dataset", values=["va
 #
 # One run per objective and seed, from `gancl.experiments.contragan_table1` (hinge loss, Adam 2e-4 (0.5, 0.999),
 # temperature 1.0, the contrastive head of ContraGAN; the unconditional GAN drops labels everywhere). Finished runs
-# come from the run cache. Each run's EMA generator is then measured on 2000 samples against the held-out split:
-# FD (domain), and for the conditional objectives *class consistency*, the share of samples that the domain
+# come from the run cache. Each run's EMA generator is then measured on 2000 samples (at `small`) against the
+# held-out split: FD (domain), and for the conditional objectives *class consistency*, the share of samples that the domain
 # classifier assigns to the class they were generated for.
 
 # %%
@@ -83,7 +83,8 @@ from gancl.train import train_grid
 
 configs = experiments.contragan_table1(scale, dataset, data_dir, steps)
 run_seeds = experiments.seeds(scale, seeds)
-results, runs = train_grid(configs, run_seeds, force=force, device=device)
+n_eval = experiments.scale(scale).fd_count  # samples per final evaluation: 2000 at small
+results, runs = train_grid(configs, run_seeds, force=force, device=device, n_eval=n_eval)
 results[["config", "seed", "fd", "class_consistency", "precision", "recall"]].round(3)
 
 # %% [markdown]
