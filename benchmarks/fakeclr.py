@@ -1,0 +1,67 @@
+"""Time per training step of the full FakeCLR objective against its baseline, side by side in one run.
+
+Baseline: the compact StyleGAN2 with DiffAugment on the ADA-linear schedule (preset ``fakeclr/baseline``). FakeCLR
+(preset ``fakeclr/fakeclr``) adds the instance head, the momentum discriminator that encodes the keys (a second D
+forward on perturbed fakes), the queue with forgetting factor and diversity-aware size, and the G-side term. Both
+run through gancl's trainer (D and G steps, lazy R1, EMA), in alternating rounds, compared by their medians so
+machine noise hits both alike. The paper's supplement Table 6 has FakeCLR at 1.73x its baseline (InsGen-based code,
+two A100s); the target here is <= 1.25x.
+
+    python benchmarks/fakeclr.py [--scale small] [--steps 10] [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+
+import torch
+
+from gancl import experiments
+from gancl.train import Trainer
+
+
+def seconds_per_step(name: str, scale: str, steps: int) -> float:
+    """Seconds per step over ``steps`` training steps of preset ``name``, after two warm-up steps."""
+    cfg = experiments.preset(name, scale, **{"progress": False, "tracker": None, "eval.diag_every": 0,
+                                             "checkpoint_every": 0})
+    with tempfile.TemporaryDirectory() as d:
+        trainer = Trainer(cfg, 0, d, device="cpu")
+
+        def step():
+            for _ in range(cfg.optim.n_dis):
+                trainer.d_step()
+            trainer.g_step()
+            trainer.step += 1
+
+        step(), step()  # warm-up, and the lazy-R1 step 0 (R1 then runs every 16 steps in both)
+        t = time.perf_counter()
+        for _ in range(steps):
+            step()
+        return (time.perf_counter() - t) / steps
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--scale", default="small", choices=experiments.SCALE_NAMES[:2])
+    p.add_argument("--steps", type=int, default=10)
+    p.add_argument("--rounds", type=int, default=5)
+    args = p.parse_args()
+    base, full = [], []
+    for r in range(args.rounds):
+        base.append(seconds_per_step("fakeclr/baseline", args.scale, args.steps))
+        full.append(seconds_per_step("fakeclr/fakeclr", args.scale, args.steps))
+        print(f"round {r + 1}: baseline {base[-1] * 1e3:.0f} ms/step, FakeCLR {full[-1] * 1e3:.0f} ms/step", flush=True)
+    b, f = statistics.median(base), statistics.median(full)
+    cfg = experiments.preset("fakeclr/fakeclr", args.scale)
+    print(f"\n{args.scale}: {cfg.data.resolution} px, batch {cfg.optim.batch_size}, {args.steps} steps x {args.rounds} "
+          f"rounds, {torch.get_num_threads()} threads")
+    print(f"baseline (ADA-linear): {b * 1e3:.0f} ms/step (median)")
+    print(f"FakeCLR (full)       : {f * 1e3:.0f} ms/step (median)")
+    print(f"ratio FakeCLR/baseline: {f / b:.3f} (paper, supplement Table 6: 1.73; target <= 1.25)")
+
+
+if __name__ == "__main__":
+    main()
