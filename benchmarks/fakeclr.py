@@ -14,33 +14,16 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import tempfile
-import time
 
 import torch
+from presets import time_preset  # benchmarks/ is on the path when a script in it runs
 
 from gancl import experiments
-from gancl.train import Trainer
 
 
 def seconds_per_step(name: str, scale: str, steps: int) -> float:
-    """Seconds per step over ``steps`` training steps of preset ``name``, after two warm-up steps."""
-    cfg = experiments.preset(name, scale, **{"progress": False, "tracker": None, "eval.diag_every": 0,
-                                             "checkpoint_every": 0})
-    with tempfile.TemporaryDirectory() as d:
-        trainer = Trainer(cfg, 0, d, device="cpu")
-
-        def step():
-            for _ in range(cfg.optim.n_dis):
-                trainer.d_step()
-            trainer.g_step()
-            trainer.step += 1
-
-        step(), step()  # warm-up, and the lazy-R1 step 0 (R1 then runs every 16 steps in both)
-        t = time.perf_counter()
-        for _ in range(steps):
-            step()
-        return (time.perf_counter() - t) / steps
+    """Seconds per training step of preset ``name`` (benchmarks/presets.py's timing: two warm-up steps first)."""
+    return time_preset(name, scale, steps)[0]
 
 
 def main():
