@@ -177,3 +177,27 @@ def test_invert_recovers_latents_of_a_linear_generator():
     assert G.mix.grad is None  # only the latents were optimised
     smooth = interpolation_smoothness(G, res.latents[:2], res.latents[2:], steps=4, space="w")
     assert smooth.frames.shape == (2, 4, 3, 2, 2)
+
+
+def test_generated_batches_repeat_noise_inputs_and_leave_the_global_rng_alone():
+    import torch
+
+    from gancl.metrics.evaluate import generated_batches
+
+    class Noisy(torch.nn.Module):  # like StyleGAN2: per-call noise from the global RNG
+        z_dim, num_classes = 3, 0
+
+        def forward(self, z, y=None):
+            return torch.tanh(z.mean(1).view(-1, 1, 1, 1) + torch.randn(z.shape[0], 3, 4, 4))
+
+    def draw():
+        return torch.cat([x for x, _ in generated_batches(Noisy(), 5, batch_size=2, seed=7)])
+
+    torch.manual_seed(0)
+    first = draw()
+    after_draw = torch.rand(1)
+    torch.manual_seed(0)
+    assert torch.equal(torch.rand(1), after_draw)  # the global RNG is where it was before the draw
+    torch.manual_seed(123)
+    assert torch.equal(draw(), first)  # whatever the global RNG state
+    assert not torch.equal(torch.cat([x for x, _ in generated_batches(Noisy(), 5, seed=8)]), first)

@@ -129,19 +129,13 @@ def balanced_labels(n: int, num_classes: int, generator: torch.Generator) -> tor
 
 
 @torch.no_grad()
-def generate_features(G, extractor: FeatureExtractor, n: int, batch_size: int = 256, seed: int = 0,
-                      y_sampler: Optional[Callable] = None, device=None, classifier: Optional[DomainExtractor] = None,
-                      progress: bool = True):
-    """Features of ``n`` samples of ``G(z, y)`` (z ~ N(0, I)), with their labels and class predictions.
-
-    Batched, without gradients, with G in eval mode (its mode restored after), seeded by ``seed`` through a private
-    generator. Conditional generators (``G.num_classes > 0``) get ``y_sampler(n, generator)`` labels, by default
-    :func:`balanced_labels`.
-
-    Returns:
-        ``(feats (n, dim) float32, labels (n,) long or None, predictions or None)``; predictions are
-        ``classifier.predict`` of the same images (computed from the features when the classifier is the extractor).
-    """
+def generated_batches(G, n: int, batch_size: int = 256, seed: int = 0, y_sampler: Optional[Callable] = None,
+                      device=None, progress: bool = False):
+    """Yield ``(images (B, 3, R, R) in [-1, 1] on G's device, labels (B,) long or None)`` for ``n`` samples of
+    ``G(z, y)``, z ~ N(0, I), batched, without gradients, with G in eval mode (its mode restored after), seeded by
+    ``seed`` through a private generator. Conditional generators (``G.num_classes > 0``) get
+    ``y_sampler(n, generator)`` labels, by default :func:`balanced_labels`. The same seed gives the same samples to
+    every metric that draws them here, noise inputs included (the global RNG is seeded inside and restored)."""
     num_classes = getattr(G, "num_classes", 0) or 0
     device = module_device(G, device)
     gen = torch.Generator().manual_seed(seed)
@@ -153,17 +147,38 @@ def generate_features(G, extractor: FeatureExtractor, n: int, batch_size: int = 
         labels = balanced_labels(n, num_classes, gen)
     was_training = G.training
     G.eval()
-    feats, predictions = [], []
-    try:
-        for start in tqdm(range(0, n, batch_size), desc="sampling G", disable=not progress, leave=False):
-            y = None if labels is None else labels[start:start + batch_size].to(device)
-            images = G(z[start:start + batch_size].to(device), y)
-            feats.append(extractor(images, progress=False))
-            if classifier is not None and classifier is not extractor:
-                predictions.append(classifier.predict(images))
-    finally:
-        G.train(was_training)
+    # StyleGAN2's per-layer noise draws from the global RNG: seed it here (and restore it after) so the same seed
+    # gives the same images, not only the same latents
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        torch.manual_seed(seed)
+        try:
+            for start in tqdm(range(0, n, batch_size), desc="sampling G", disable=not progress, leave=False):
+                y = None if labels is None else labels[start:start + batch_size]
+                yield G(z[start:start + batch_size].to(device), None if y is None else y.to(device)), y
+        finally:
+            G.train(was_training)
+
+
+@torch.no_grad()
+def generate_features(G, extractor: FeatureExtractor, n: int, batch_size: int = 256, seed: int = 0,
+                      y_sampler: Optional[Callable] = None, device=None, classifier: Optional[DomainExtractor] = None,
+                      progress: bool = True):
+    """Features of ``n`` samples of ``G(z, y)`` (z ~ N(0, I)), with their labels and class predictions.
+
+    The samples are those of :func:`generated_batches` (same arguments).
+
+    Returns:
+        ``(feats (n, dim) float32, labels (n,) long or None, predictions or None)``; predictions are
+        ``classifier.predict`` of the same images (computed from the features when the classifier is the extractor).
+    """
+    feats, labels, predictions = [], [], []
+    for images, y in generated_batches(G, n, batch_size, seed, y_sampler, device, progress):
+        feats.append(extractor(images, progress=False))
+        labels.append(y)
+        if classifier is not None and classifier is not extractor:
+            predictions.append(classifier.predict(images))
     feats = torch.cat(feats)
+    labels = None if labels[0] is None else torch.cat(labels)
     if classifier is None:
         return feats, labels, None
     return feats, labels, (classifier.predict_from_features(feats) if classifier is extractor

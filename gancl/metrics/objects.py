@@ -132,7 +132,7 @@ def evaluate_objects(G, dataset: str = "scenes", resolution: int = 32, n: int = 
     """
     from gancl.metrics._tensors import module_device
     from gancl.metrics.domain import domain_extractor
-    from gancl.metrics.evaluate import intra_class_fd
+    from gancl.metrics.evaluate import generated_batches, intra_class_fd
 
     device = module_device(G, device)
     locator = domain_extractor(dataset, resolution, device=device, data_dir=data_dir, progress=progress)
@@ -143,14 +143,7 @@ def evaluate_objects(G, dataset: str = "scenes", resolution: int = 32, n: int = 
         raise ValueError(f"object-level FD needs a data set with object boxes (e.g. 'scenes'); {dataset!r} has none")
     real_feats, real_objects = object_features(real.images, locator, describer, size)
 
-    gen = torch.Generator().manual_seed(seed)
-    z = torch.randn(n, G.z_dim, generator=gen)
-    was_training = G.training
-    G.eval()
-    try:
-        fake = torch.cat([quantize(G(z[i:i + batch_size].to(device)).cpu()) for i in range(0, n, batch_size)])
-    finally:
-        G.train(was_training)
+    fake = torch.cat([quantize(images.cpu()) for images, _ in generated_batches(G, n, batch_size, seed, device=device)])
     fake_feats, fake_objects = object_features(fake, locator, describer, size)
 
     out = {"object_fd": frechet_distance_from_features(real_feats, fake_feats), "real_objects": len(real_objects),
