@@ -194,19 +194,28 @@ def data_overrides(dataset: str, data_dir: Optional[str], num_classes: Optional[
     return out
 
 
+def page_overrides(dataset: Optional[str], data_dir: Optional[str], steps: Optional[int],
+                   num_classes: Optional[int] = None) -> dict:
+    """Dotted overrides from a page's ``dataset``, ``data_dir`` and ``steps`` parameters (None keeps the preset's)."""
+    out = {} if dataset is None else data_overrides(dataset, data_dir, num_classes)
+    if steps is not None:
+        out["optim.steps"] = steps
+    return out
+
+
 def contragan_table1(scale_name: str, dataset: Optional[str] = None, data_dir: Optional[str] = None,
                      steps: Optional[int] = None) -> dict:
     """ContraGAN Table 1: label -> RunConfig for the five conditioning objectives on one backbone and budget."""
     configs = {}
     for label, name in CONTRAGAN_TABLE1.items():
-        overrides = {}
-        if dataset is not None:
-            conditional = name != "contragan/uncond"
-            overrides.update(data_overrides(dataset, data_dir, None if conditional else 0))
-        if steps is not None:
-            overrides["optim.steps"] = steps
-        configs[label] = preset(name, scale_name, **overrides)
+        num_classes = None if name != "contragan/uncond" else 0
+        configs[label] = preset(name, scale_name, **page_overrides(dataset, data_dir, steps, num_classes))
     return configs
+
+
+#: ContraGAN Table 4 at `small`: 350 steps a run, the scale's three seeds per row (9 rows; the paper reports one run
+#: per row), about 25 minutes on two CPU cores.
+CONTRAGAN_TABLE4_SMALL_STEPS = 350
 
 
 def contragan_table4(scale_name: str, dataset: Optional[str] = None, data_dir: Optional[str] = None,
@@ -219,20 +228,15 @@ def contragan_table4(scale_name: str, dataset: Optional[str] = None, data_dir: O
     small_batch, large_batch = CONTRAGAN_TABLE4_BATCH[scale(scale_name).name]
     configs = {}
     for row, (large, two_c, aps, cr) in CONTRAGAN_TABLE4.items():
-        overrides = {"optim.batch_size": large_batch if large else small_batch, "loss.aps": aps,
-                     "loss.cr_weight": CONTRAGAN_CR_WEIGHT if cr else 0.0}
-        if dataset is not None:
-            overrides.update(data_overrides(dataset, data_dir))
-            overrides["optim.batch_size"] = large_batch if large else small_batch
-        if steps is not None or scale_name == "small":
-            overrides["optim.steps"] = CONTRAGAN_TABLE4_SMALL_STEPS if steps is None else steps
+        if steps is None and scale(scale_name).name == "small":
+            steps = CONTRAGAN_TABLE4_SMALL_STEPS
+        # the row's batch size wins over a data set's own (Tiny ImageNet brings batch 1024)
+        overrides = {**page_overrides(dataset, data_dir, steps),
+                     "optim.batch_size": large_batch if large else small_batch,
+                     "loss.aps": aps, "loss.cr_weight": CONTRAGAN_CR_WEIGHT if cr else 0.0}
         configs[row] = preset("contragan/projgan_2c" if two_c else "contragan/projgan", scale_name, **overrides)
     return configs
 
-
-#: ContraGAN Table 4 at `small`: 350 steps a run, the scale's three seeds per row (9 rows; the paper reports one run
-#: per row), about 20 minutes on two CPU cores.
-CONTRAGAN_TABLE4_SMALL_STEPS = 350
 
 #: ContraGAN Fig. 3 per scale: training images (few enough for D to memorise them), steps, and how often the
 #: authenticity accuracies / spectral norms (diag_every) and FD (fd_every, on fd_count samples) are recorded.
@@ -248,12 +252,11 @@ def contragan_fig3(scale_name: str, dataset: Optional[str] = None, data_dir: Opt
     """ContraGAN Fig. 3: ProjGAN and ContraGAN on a training set small enough for D to overfit, with the
     authenticity accuracies, spectral norms and FD recorded as training goes (label -> RunConfig)."""
     f = CONTRAGAN_FIG3[scale(scale_name).name]
-    overrides = {"data.count": f["count"], "optim.steps": f["steps"] if steps is None else steps,
+    overrides = {"data.count": f["count"], "optim.steps": f["steps"],
                  "eval.diag_every": f["diag_every"], "eval.log_every": f["diag_every"],
                  "eval.diag_count": f["count"] or scale(scale_name).diag_count,
-                 "eval.fd_every": f["fd_every"], "eval.fd_count": f["fd_count"]}
-    if dataset is not None:
-        overrides.update(data_overrides(dataset, data_dir))
+                 "eval.fd_every": f["fd_every"], "eval.fd_count": f["fd_count"],
+                 **page_overrides(dataset, data_dir, steps)}
     return {label: preset(name, scale_name, **overrides) for label, name in CONTRAGAN_FIG3_RUNS.items()}
 
 
@@ -327,12 +330,9 @@ MSCOND_FIG2 = {"StyleGAN2": "msconD/stylegan2", "MultiscaleD": "msconD/multiscal
 def _msconD_page(name: str, scale_name: str, dataset: Optional[str], data_dir: Optional[str],
                  steps: Optional[int], **overrides) -> RunConfig:
     """A MsConD preset with the pages' shared budget, so runs that two pages share hit the same cache entry."""
-    if scale_name == "small":
+    if scale(scale_name).name == "small":
         overrides.update({"optim.steps": MSCOND_SMALL_STEPS, "eval.log_every": 20})
-    if dataset is not None:
-        overrides.update(data_overrides(dataset, data_dir))
-    if steps is not None:
-        overrides["optim.steps"] = steps
+    overrides.update(page_overrides(dataset, data_dir, steps))
     return preset(name, scale_name, **overrides)
 
 
