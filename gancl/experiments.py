@@ -265,11 +265,14 @@ def contragan_fig3(scale_name: str, dataset: Optional[str] = None, data_dir: Opt
 # equalised learning rate instead of spectral norm in D, lazy R1 every 16 steps with StyleGAN2-ADA's heuristic
 # gamma = 0.0002 * resolution^2 / batch.
 
+def _r1_gamma(resolution: int, batch_size: int) -> float:
+    return 0.0002 * resolution * resolution / batch_size
+
+
 def _stylegan2_recipe(c: RunConfig) -> RunConfig:
-    res, batch = c.data.resolution, c.optim.batch_size
     return c.replace(**{"model.d_spectral_norm": False, "loss.adv": "nonsat", "optim.lr_g": 0.0025,
-                        "optim.lr_d": 0.0025, "optim.betas": (0.0, 0.99), "loss.r1_gamma": 0.0002 * res * res / batch,
-                        "loss.r1_every": 16})
+                        "optim.lr_d": 0.0025, "optim.betas": (0.0, 0.99),
+                        "loss.r1_gamma": _r1_gamma(c.data.resolution, c.optim.batch_size), "loss.r1_every": 16})
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -299,6 +302,76 @@ register("dual/san")(lambda s: _dual(s, True, False, False))
 register("dual/san_contrastive")(lambda s: _dual(s, True, True, False))
 register("dual/san_refattn")(lambda s: _dual(s, True, False, True))
 register("dual/san_refattn_contrastive")(lambda s: _dual(s, True, True, True))
+
+#: The reference-attention pages at `small`: batch 16 and 600 steps (9.6k images, about 2.5 min a run on 2 CPU
+#: cores), so that Tables 6, 3 and 4 (30 runs) fit in 90 minutes.
+DUAL_SMALL_BATCH = 16
+DUAL_SMALL_STEPS = 600
+#: Table 4 at `small` trains two seeds per data size (the 2000-image runs are Table 6's).
+DUAL_T4_SEEDS = {"small": (0, 1)}
+#: Table 4's subset sizes: the paper's 1k-100k at 128 px; at the smaller scales a range around the default
+#: subset (smoke 256, small 2000) of the embedded data.
+DUAL_T4_SIZES = {"smoke": (32, 64, 128, 256), "small": (250, 1000, 2000, 10_000),
+                 "paper": (1000, 5000, 10_000, 30_000, 50_000, 100_000)}
+#: Labels of the two Table 4 methods, as in the paper's table.
+DUAL_T4_METHODS = {"StyleGAN2": "dual/san", "StyleGAN2 + ref attn": "dual/san_refattn"}
+
+
+def _dual_page(name: str, scale_name: str, dataset: Optional[str], data_dir: Optional[str], steps: Optional[int],
+               **overrides) -> RunConfig:
+    """A Dual-attention preset with the pages' shared budget, so runs that pages share hit one cache entry."""
+    if scale(scale_name).name == "small":
+        overrides.update({"optim.batch_size": DUAL_SMALL_BATCH, "optim.steps": DUAL_SMALL_STEPS,
+                          "loss.r1_gamma": _r1_gamma(scale(scale_name).resolution, DUAL_SMALL_BATCH)})
+    overrides.update(page_overrides(dataset, data_dir, steps))
+    return preset(name, scale_name, **overrides)
+
+
+def ref_attention_resolutions(scale_name: str) -> tuple:
+    """D resolutions where reference attention replaces a block, lowest first: the paper's 8, 16, 32 at 128 px
+    (it stopped at 32 because training diverged); below, every D feature map from 4x4 up to half the image side."""
+    if scale(scale_name).name == "paper":
+        return (8, 16, 32)
+    res = preset("dual/san_refattn", scale_name).model.resolution
+    return tuple(2 ** k for k in range(2, (res // 2).bit_length()))
+
+
+def dual_table6(scale_name: str, dataset: Optional[str] = None, data_dir: Optional[str] = None,
+                steps: Optional[int] = None) -> dict:
+    """Dual supplement Table 6: reference attention (Eq. 8) at each D resolution, plus the baseline without it
+    (SAN self-attention G, adversarial loss). Returns "no ref. attention" and "<R>x<R>" -> RunConfig."""
+    configs = {"no ref. attention": _dual_page("dual/san", scale_name, dataset, data_dir, steps)}
+    for r in ref_attention_resolutions(scale_name):
+        configs[f"{r}x{r}"] = _dual_page("dual/san_refattn", scale_name, dataset, data_dir, steps,
+                                         **{"model.ref_attention_res": r})
+    return configs
+
+
+def dual_table3(scale_name: str, dataset: Optional[str] = None, data_dir: Optional[str] = None,
+                steps: Optional[int] = None) -> dict:
+    """Dual supplement Table 3: which stream feeds key, query and value (Eq. 1, Eq. 2, main-paper Eq. 8), at the
+    lowest reference-attention resolution. Returns "Eq. 1", "Eq. 2", "Eq. 8" -> RunConfig."""
+    lowest = ref_attention_resolutions(scale_name)[0]
+    return {f"Eq. {eq[2:]}": _dual_page("dual/san_refattn", scale_name, dataset, data_dir, steps,
+                                        **{"model.ref_attention_res": lowest, "model.ref_attention_eq": eq})
+            for eq in ("eq1", "eq2", "eq8")}
+
+
+def dual_table4(scale_name: str, dataset: Optional[str] = None, data_dir: Optional[str] = None,
+                steps: Optional[int] = None, sizes: Optional[tuple] = None) -> dict:
+    """Dual supplement Table 4 (main-paper Fig. 6): the baseline against baseline + reference attention (Eq. 8 at
+    the lowest resolution) on subsets of ``sizes`` training images (default :data:`DUAL_T4_SIZES`).
+    Returns "<method> @ <size>" (e.g. "StyleGAN2 + ref attn @ 1000") -> RunConfig, methods as in
+    :data:`DUAL_T4_METHODS`; the size is also the config's ``data.count``."""
+    sizes = DUAL_T4_SIZES[scale(scale_name).name] if sizes is None else tuple(sizes)
+    lowest = ref_attention_resolutions(scale_name)[0]
+    configs = {}
+    for n in sizes:
+        for method, name in DUAL_T4_METHODS.items():
+            extra = {"model.ref_attention_res": lowest} if "ref" in method else {}
+            configs[f"{method} @ {int(n)}"] = _dual_page(name, scale_name, dataset, data_dir, steps,
+                                                   **{"data.count": int(n), **extra})
+    return configs
 
 
 # ---------------------------------------------------------------------------------------------------------------------
