@@ -287,6 +287,35 @@ def test_cli_errors_are_one_line_messages(tmp_path):
     assert proc.returncode == 2 and "unknown field(s) ['stepz']" in err
 
 
+def test_a_diverged_run_is_cached_and_train_grid_can_record_it(monkeypatch):
+    from gancl.train import diverged_run, train_grid
+
+    configs = {"ok": tiny(steps=2), "bad": tiny(steps=3, **{"optim.lr_d": 0.5})}
+    real_fit, fits = Trainer.fit, []
+
+    def fit(self, until=None):
+        fits.append(self.cfg.optim.lr_d)
+        if self.cfg.optim.lr_d == 0.5:
+            raise NonFiniteLossError("D loss term 'adv' is nan at step 2", step=2)
+        return real_fit(self, until)
+
+    monkeypatch.setattr(Trainer, "fit", fit)
+    with pytest.raises(NonFiniteLossError):
+        train_grid(configs, seeds=[0], device="cpu", evaluate=False, progress=False)
+    assert diverged_run(configs["bad"], 0)["step"] == 2 and diverged_run(configs["ok"], 0) is None
+    table, runs = train_grid(configs, seeds=[0], device="cpu", evaluate=False, progress=False, on_diverge="record")
+    assert table["diverged"].tolist() == [False, True] and table["diverged_at"].tolist()[1] == 2
+    assert table.loc[1, "run_id"] == configs["bad"].run_id(0) and set(runs) == {("ok", 0)}
+    assert fits.count(0.5) == 1  # the failure was cached, not trained again
+    with pytest.raises(NonFiniteLossError, match="cached"):
+        train(configs["bad"], 0, device="cpu")
+    with pytest.raises(NonFiniteLossError):
+        train(configs["bad"], 0, device="cpu", force=True)
+    assert fits.count(0.5) == 2
+    with pytest.raises(ValueError, match="on_diverge"):
+        train_grid(configs, seeds=[0], on_diverge="skip")
+
+
 def test_train_grid_trains_each_config_and_seed_once_and_caches_evaluations(monkeypatch):
     from gancl.train import train_grid
 

@@ -2,7 +2,8 @@
 
 A run lives in ``<runs root>/<run id>/`` where the run id hashes the config's identity and the seed
 (:meth:`RunConfig.run_id`). A finished run (``result.json`` present) is returned as it is unless ``force=True``;
-an interrupted one resumes from its checkpoint; otherwise it starts fresh.
+an interrupted one resumes from its checkpoint; otherwise it starts fresh. A run whose loss became non-finite
+leaves ``diverged.json``, so asking for it again raises at once instead of retraining into the same failure.
 """
 
 from __future__ import annotations
@@ -126,12 +127,18 @@ def train(config: RunConfig, seed: int = 0, force: bool = False, device: str = "
     """
     from gancl.train.trainer import Trainer
 
+    from gancl.train.trainer import NonFiniteLossError
+
     config.validate()
     path = run_path(config, seed, root)
     if not force:
         done = load_run(config, seed, root)
         if done is not None:
             return done
+        failure = diverged_run(config, seed, root)
+        if failure is not None:
+            raise NonFiniteLossError(f"{failure['message']} (cached: this run diverged before; force=True retrains "
+                                     f"it)", step=failure["step"])
     elif path.exists():
         from accelerate import PartialState
 
@@ -141,12 +148,23 @@ def train(config: RunConfig, seed: int = 0, force: bool = False, device: str = "
     path.mkdir(parents=True, exist_ok=True)
     trainer = Trainer(config, seed, path, device=device)
     trainer.load_checkpoint()
-    summary = trainer.fit()
+    try:
+        summary = trainer.fit()
+    except NonFiniteLossError as error:
+        if trainer.acc.is_main_process:
+            atomic_write(path / "diverged.json", json.dumps({"step": error.step, "message": str(error)}))
+        raise
     return RunResult(path, config, int(seed), summary)
 
 
+def diverged_run(config: RunConfig, seed: int, root=None) -> Optional[dict]:
+    """``{"step", "message"}`` when (config, seed) stopped on a non-finite loss, else None."""
+    path = run_path(config, seed, root) / "diverged.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
 def train_grid(configs: dict, seeds, force: bool = False, device: str = "auto", root=None, evaluate: bool = True,
-               extractor: str = "domain", n_eval: int = 2000, progress: bool = True):
+               extractor: str = "domain", n_eval: int = 2000, progress: bool = True, on_diverge: str = "raise"):
     """Train every (configuration, seed) that the run cache lacks, evaluate each run, and return one row per run.
 
     This is a page's whole compute: finished runs are taken from the cache (an interrupted page build resumes), and
@@ -157,12 +175,20 @@ def train_grid(configs: dict, seeds, force: bool = False, device: str = "auto", 
         seeds: the seeds to run (a list of ints).
         force: retrain (and re-evaluate) even when cached.
         evaluate: also measure each run with :meth:`RunResult.evaluate` (``extractor``, ``n_eval`` samples).
+        on_diverge: "raise" stops the grid at a run whose loss becomes non-finite (:class:`NonFiniteLossError`);
+            "record" keeps going and gives that run a row with ``diverged`` True, ``diverged_at`` (its step) and no
+            metrics, for pages whose paper reports divergence (the failure is cached like a finished run).
 
     Returns:
         (table, runs): a pandas DataFrame with columns ``config``, ``seed``, ``run_id``, the metrics (``fd``,
         ``kid_mean``, ...) and the compute (``device``, ``wall_time``, ``steps``, ``images_seen``,
-        ``seconds_per_step``); and a dict (name, seed) -> RunResult for curves and samples.
+        ``seconds_per_step``), plus ``diverged``/``diverged_at`` with ``on_diverge="record"``; and a dict
+        (name, seed) -> RunResult of the finished runs, for curves and samples.
     """
+    from gancl.train.trainer import NonFiniteLossError
+
+    if on_diverge not in ("raise", "record"):
+        raise ValueError(f"on_diverge={on_diverge!r}: use 'raise' or 'record'")
     import pandas as pd
     from tqdm.std import tqdm  # plain text: an executed notebook stores every refresh of a bar, so keep them few
 
@@ -172,9 +198,18 @@ def train_grid(configs: dict, seeds, force: bool = False, device: str = "auto", 
     for name, seed in bar:
         bar.set_postfix_str(f"{name}, seed {seed}", refresh=False)
         # one bar for the grid; the runs' own step bars would fill a notebook with thousands of lines
-        run = train(_quiet(configs[name]), seed, force=force, device=device, root=root)
+        try:
+            run = train(_quiet(configs[name]), seed, force=force, device=device, root=root)
+        except NonFiniteLossError as error:
+            if on_diverge == "raise":
+                raise
+            rows.append({"config": name, "seed": seed, "run_id": configs[name].run_id(seed), "diverged": True,
+                         "diverged_at": error.step})
+            continue
         runs[(name, seed)] = run
         row = {"config": name, "seed": seed, "run_id": run.summary["run_id"]}
+        if on_diverge == "record":
+            row.update(diverged=False, diverged_at=None)
         if evaluate:
             row.update(run.evaluate(extractor, n_eval, force=force))
         row.update({k: v for k, v in run.compute.items() if k not in ("run", "seed")})

@@ -41,7 +41,11 @@ from gancl.train.objective import Objective
 
 
 class NonFiniteLossError(FloatingPointError):
-    """A loss term became NaN or inf; the last good checkpoint is kept."""
+    """A loss term became NaN or inf; the last good checkpoint is kept. ``step`` is the step it happened at."""
+
+    def __init__(self, message: str, step: Optional[int] = None):
+        super().__init__(message)
+        self.step = step
 
 
 class CheckpointError(RuntimeError):
@@ -390,7 +394,7 @@ class Trainer:
                     else f"a {phase} loss term is not finite on another process")
             raise NonFiniteLossError(
                 f"{what} at step {self.step} of run {self.run_dir.name}; {where}. Lower the learning rate, raise the "
-                "temperature or use mixed_precision='no'.")
+                "temperature or use mixed_precision='no'.", step=self.step)
 
     def _logit_stats(self) -> dict:
         row = {}
