@@ -67,3 +67,31 @@ def test_sample_rows_show_a_real_row_under_the_generators():
     rows = [ax.get_images()[0].get_array() for ax in fig.axes]
     assert [ax.get_ylabel() for ax in fig.axes] == ["G", "real"]
     assert rows[0].shape == (8, 24, 3) and int(rows[0].max()) == 128 and int(rows[1].min()) == 255
+
+
+def test_seed_points_draw_each_seed_and_the_mean_with_its_std():
+    import pandas as pd
+
+    from gancl.book.figures import seed_points
+
+    results = pd.DataFrame({"config": ["a", "a", "a", "b", "b", "c"], "fd": [1.0, 2.0, 3.0, 10.0, None, 5.0]})
+    ax = seed_points(results, order=["b", "a", "c"]).axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["b", "a", "c"]
+    dots = [line for line in ax.get_lines() if line.get_marker() == "o"]
+    assert [list(line.get_ydata()) for line in dots] == [[10.0], [1.0, 2.0, 3.0], [5.0]]  # the missing run is left out
+    means = [line for line in ax.get_lines() if line.get_marker() == "s"]
+    assert [float(line.get_ydata()[0]) for line in means] == [10.0, 2.0, 5.0]
+
+
+def test_data_size_curves_plot_means_per_size_on_a_log_axis():
+    import pandas as pd
+
+    from gancl.book.figures import data_size_curves
+
+    results = pd.DataFrame({"size": [100, 100, 1000, 1000] * 2, "method": ["base"] * 4 + ["ours"] * 4,
+                            "fd": [10.0, 12.0, 6.0, 8.0, 9.0, 9.0, 7.0, 7.0]})
+    ax = data_size_curves(results).axes[0]
+    assert ax.get_xscale() == "log"
+    lines = [line for line in ax.get_lines() if line.get_linestyle() == "-"]
+    assert [line.get_label() for line in lines] == ["base", "ours"]
+    assert list(lines[0].get_ydata()) == [11.0, 7.0] and list(lines[1].get_xdata()) == [100, 1000]

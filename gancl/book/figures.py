@@ -135,3 +135,71 @@ def logit_panels(histories: dict, title: Optional[str] = None):
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def seed_points(results, value: str = "fd", order: Optional[list] = None, ax=None, title: Optional[str] = None,
+                ylabel: str = "FD (domain)"):
+    """One column per configuration: each seed's value as a dot and the mean ± one std as a bar, so a table's
+    mean ± std can be read against the spread it summarises.
+
+    Args:
+        results: one row per run with columns ``config`` and ``value`` (missing values, e.g. diverged runs, are
+            left out).
+        order: configurations left to right (default: first appearance).
+    Returns:
+        The matplotlib figure.
+    """
+    import matplotlib.pyplot as plt
+
+    order = list(dict.fromkeys(results["config"])) if order is None else list(order)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(1.2 * len(order) + 1.5, 3.0))
+    else:
+        fig = ax.figure
+    for x, config in enumerate(order):
+        values = results.loc[results["config"] == config, value].dropna().to_numpy(dtype=float)
+        if len(values) == 0:
+            continue
+        ax.plot([x] * len(values), values, "o", color="C0", alpha=0.6, ms=5)
+        ax.errorbar(x + 0.15, values.mean(), yerr=values.std(ddof=1) if len(values) > 1 else 0, fmt="s",
+                    color="black", ms=5, capsize=4)
+    ax.set_xticks(range(len(order)), order, fontsize=9)
+    ax.set_xlim(-0.5, len(order) - 0.5)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def data_size_curves(results, value: str = "fd", size: str = "size", method: str = "method",
+                     title: Optional[str] = None, ylabel: str = "FD (domain)"):
+    """Dual attention main-paper Fig. 6: the metric against the number of training images (log axis), one line per
+    method through the means over seeds, with a band of one std and each seed as a dot.
+
+    Args:
+        results: one row per run with columns ``size``, ``method`` and ``value``.
+    Returns:
+        The matplotlib figure.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.0, 3.4))
+    for i, (name, runs) in enumerate(results.groupby(method, sort=False)):
+        stats = runs.groupby(size)[value].agg(["mean", "std"]).sort_index()
+        color = f"C{i}"
+        ax.plot(stats.index, stats["mean"], "-o", color=color, label=name)
+        ax.fill_between(stats.index, stats["mean"] - stats["std"].fillna(0), stats["mean"] + stats["std"].fillna(0),
+                        color=color, alpha=0.15, lw=0)
+        ax.plot(runs[size], runs[value], ".", color=color, alpha=0.5)
+    ax.set_xscale("log")
+    sizes = sorted(results[size].unique())
+    ax.set_xticks(sizes, [f"{int(s):,}" for s in sizes])
+    ax.minorticks_off()
+    ax.set_xlabel("training images")
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
