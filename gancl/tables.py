@@ -236,18 +236,51 @@ def compare(
         "outcome": outcomes,
     })
     tau = float(kendalltau(table["paper"], table["reproduced_mean"]).statistic)
-    if "reversed" in outcomes:
-        verdict = VERDICT_NOT_REPRODUCED
-    elif all(o == "agrees" for o in outcomes):
-        verdict = VERDICT_REPRODUCED
-    else:
-        verdict = VERDICT_INCONCLUSIVE
+    verdict = verdict_of(outcomes)
     counts = pair_table["outcome"].value_counts()
     summary = (f"{verdict}: of {len(ordered)} orderings in the paper, {counts.get('agrees', 0)} hold with separated "
                f"seeds, {counts.get('reversed', 0)} are reversed, {len(ordered) - counts.get('agrees', 0) - counts.get('reversed', 0)} "
                f"are not separated; Kendall tau {tau:.2f} over {len(table)} configurations")
     return Comparison(table=table, pairs=pair_table, kendall_tau=tau, verdict=verdict, summary=summary,
                       better=better, metric=str(paper.name or value))
+
+
+def verdict_of(outcomes: Iterable[str]) -> str:
+    """The verdict of :func:`compare` from the outcomes of the orderings checked ('agrees', 'reversed',
+    'overlapping', 'one seed'): not reproduced if any is reversed, reproduced if all agree, else inconclusive."""
+    outcomes = list(outcomes)
+    if not outcomes:
+        raise ValueError("no orderings were checked")
+    if "reversed" in outcomes:
+        return VERDICT_NOT_REPRODUCED
+    if all(o == "agrees" for o in outcomes):
+        return VERDICT_REPRODUCED
+    return VERDICT_INCONCLUSIVE
+
+
+def check_orderings(reproduced: pd.DataFrame, pairs: Iterable[tuple[Any, Any]], *, better: str = "lower",
+                    key: str = "config", value: str = "value") -> pd.DataFrame:
+    """Check claimed orderings on per-seed results when the paper gives no comparable values (a claim in its
+    text, or values measured in another setting): each pair (a, b) claims a better than b.
+
+    Returns one row per pair with the reproduced mean ± std of both sides and the outcome under :func:`compare`'s
+    rule ('agrees', 'reversed', 'overlapping', 'one seed'); :func:`verdict_of` turns the outcomes into a verdict.
+    """
+    if better not in ("lower", "higher"):
+        raise ValueError(f"better={better!r}: say whether lower or higher values are better")
+    stats = reproduced.groupby(key)[value].agg(["mean", "std", "count"]).rename(
+        columns={"mean": "reproduced_mean", "std": "reproduced_std", "count": "seeds"})
+    rows = []
+    for a, b in pairs:
+        for c in (a, b):
+            if c not in stats.index:
+                raise ValueError(f"{c!r} is not among the reproduced configurations {list(stats.index)}")
+        rows.append({"better_claimed": a, "worse_claimed": b, "mean_better_claimed": stats.at[a, "reproduced_mean"],
+                     "mean_worse_claimed": stats.at[b, "reproduced_mean"],
+                     "outcome": _pair_outcome(stats.loc[a], stats.loc[b], better)})
+    if not rows:
+        raise ValueError("no orderings given")
+    return pd.DataFrame(rows)
 
 
 def _pair_outcome(a: pd.Series, b: pd.Series, better: str) -> str:

@@ -237,6 +237,22 @@ def test_compare_calls_overlapping_seeds_inconclusive():
         == {("a", "b"): "overlapping", ("a", "c"): "agrees", ("b", "c"): "agrees"}
 
 
+def test_check_orderings_judges_claims_without_paper_values():
+    results = runs({"a": 1.0, "b": 3.0, "c": 1.5})
+    checked = tables.check_orderings(results, [("a", "b"), ("b", "c"), ("a", "c")])
+    assert list(checked["outcome"]) == ["agrees", "reversed", "overlapping"]
+    assert checked.loc[0, "mean_better_claimed"] == pytest.approx(1.0)
+    assert checked.loc[1, "mean_worse_claimed"] == pytest.approx(1.5)
+    assert tables.verdict_of(checked["outcome"]) == tables.VERDICT_NOT_REPRODUCED
+    higher = tables.check_orderings(results, [("b", "a")], better="higher")
+    assert list(higher["outcome"]) == ["agrees"] and tables.verdict_of(higher["outcome"]) == tables.VERDICT_REPRODUCED
+    assert tables.verdict_of(["agrees", "overlapping"]) == tables.VERDICT_INCONCLUSIVE
+    with pytest.raises(ValueError, match="'z' is not among"):
+        tables.check_orderings(results, [("a", "z")])
+    with pytest.raises(ValueError, match="no orderings"):
+        tables.verdict_of([])
+
+
 def test_compare_with_one_seed_is_inconclusive():
     result = tables.compare(PAPER, runs({"a": 1.0, "b": 3.0, "c": 5.0}, seeds=1), better="lower")
     assert result.verdict == "inconclusive: overlapping seeds"
