@@ -99,3 +99,52 @@ def test_msconD_pages_share_runs_and_add_scales_from_the_coarsest():
     assert {c.optim.steps for c in scales.values()} == {experiments.MSCOND_SMALL_STEPS}
     assert list(experiments.msconD_scales("paper"))[-1] == "MsConD 1-16"  # the paper's branches at 16 and 8
     assert experiments.msconD_fig2("paper", "folder", "/data/city")["MsConD"].data.data_dir == "/data/city"
+
+
+def test_reference_attention_pages_share_runs_and_vary_one_thing():
+    t6, t3, t4 = (experiments.dual_table6("small"), experiments.dual_table3("small"),
+                  experiments.dual_table4("small"))
+    assert list(t6) == ["no ref. attention", "4x4", "8x8", "16x16"]
+    assert [t6[k].model.ref_attention_res for k in t6] == [None, 4, 8, 16]
+    assert [t3[k].model.ref_attention_eq for k in ("Eq. 1", "Eq. 2", "Eq. 8")] == ["eq1", "eq2", "eq8"]
+    assert {c.model.ref_attention_res for c in t3.values()} == {4}
+    # Eq. 8 at the lowest resolution on the default subset is one run on all three pages
+    assert t6["4x4"].run_id(0) == t3["Eq. 8"].run_id(0) == t4["StyleGAN2 + ref attn @ 2000"].run_id(0)
+    assert t6["no ref. attention"].run_id(0) == t4["StyleGAN2 @ 2000"].run_id(0)
+    assert sorted({c.data.count for c in t4.values()}) == [250, 1000, 2000, 10_000]
+    everything = [*t6.values(), *t3.values(), *t4.values()]
+    assert {(c.optim.batch_size, c.optim.steps, c.loss.r1_gamma) for c in everything} == {(16, 600, 0.0128)}
+    assert {(c.model.g_attention, c.model.g_attention_res, c.loss.adv) for c in everything} == {("san", 8, "nonsat")}
+    custom = experiments.dual_table4("smoke", sizes=[50, 100], steps=3)
+    assert list(custom) == ["StyleGAN2 @ 50", "StyleGAN2 + ref attn @ 50", "StyleGAN2 @ 100",
+                            "StyleGAN2 + ref attn @ 100"]
+    assert {c.optim.steps for c in custom.values()} == {3}
+
+
+@pytest.mark.parametrize("page", ["dual_table6", "dual_table3", "dual_table4"])
+def test_reference_attention_paper_presets_build_the_papers_models(page):
+    """The paper setting: 128 px, 30k subsets (Table 4: 1k-100k), SAN in G at 32x32, reference attention at the
+    paper's resolutions; G and D are built (on the meta device: shapes without memory) and D's layers traced."""
+    import torch
+
+    from gancl.models import build_discriminator, build_generator, layer_shapes
+
+    configs = getattr(experiments, page)("paper")
+    assert {(c.data.resolution, c.data.name, c.model.g_attention, c.model.g_attention_res) for c in configs.values()} \
+        == {(128, "folder", "san", 32)}
+    counts = sorted({c.data.count for c in configs.values()})
+    assert counts == ([1000, 5000, 10_000, 30_000, 50_000, 100_000] if page == "dual_table4" else [30_000])
+    for config in configs.values():
+        with torch.device("meta"):
+            G = build_generator(config.model)
+            build_discriminator(config.model)
+        assert G.z_dim == config.model.z_dim
+        rows = layer_shapes(config.model)
+        attention = [shape for kind, _, shape in rows if kind == "attention"]
+        if config.model.ref_attention_res is None:
+            assert attention == []
+        else:
+            r = config.model.ref_attention_res
+            assert r in (8, 16, 32) and attention[0][:2] == (r, r)
+    if page == "dual_table6":
+        assert [c.model.ref_attention_res for c in configs.values()] == [None, 8, 16, 32]

@@ -169,12 +169,12 @@ fd = summary["fd_mean"]
 best = fd.idxmin()
 outcome = dict(zip(zip(cmp.pairs["better_in_paper"], cmp.pairs["worse_in_paper"]), cmp.pairs["outcome"]))
 words = {"agrees": "lower, with separated seeds", "reversed": "higher, with separated seeds",
-         "overlapping": "not separated from it (seeds overlap)", "one seed": "not comparable (one seed)"}
+         "overlapping": "not separated (seeds overlap)", "one seed": "not comparable (one seed)"}
 diverged = summary.loc[summary["diverged"] > 0, "diverged"]
-reading = (f"At {scale} scale the lowest mean FD is {best} ({fd[best]:.2f}); reference attention at {ours[0]} has "
-           f"{fd[ours[0]]:.2f}. Against each higher resolution its FD is "
-           + "; ".join(f"{words[outcome[(ours[0], b)]]} than {b} ({fd[b]:.2f})" for b in ours[1:])
-           + f". Against the baseline without reference attention ({fd['no ref. attention']:.2f}) it is "
+reading = (f"At {scale} scale the lowest mean FD is {best} ({fd[best]:.2f}). Reference attention at {ours[0]} "
+           f"({fd[ours[0]]:.2f}) against each higher resolution: "
+           + "; ".join(f"{b} ({fd[b]:.2f}): {words[outcome[(ours[0], b)]]}" for b in ours[1:])
+           + f". Against the baseline without reference attention ({fd['no ref. attention']:.2f}): "
            f"{words[outcome[(ours[0], 'no ref. attention')]]}. "
            + (f"Runs that diverged: {', '.join(f'{c} ({int(n)})' for c, n in diverged.items())}."
               if len(diverged) else "No run diverged (all losses stayed finite)."))
