@@ -455,6 +455,10 @@ def _fakeclr(scale_name: str, instance: str = "none", **loss) -> RunConfig:
     return c
 
 
+#: FakeCLR supplement Fig. 7 (pure computation): the forgetting factor m over queues of N negatives filled 50 at a
+#: time, for temperatures tau_m around the paper's 0.01 (its setting) and 0.001 (its best, Fig. 5c).
+FAKECLR_FIG7 = {"batch": 50, "queue_sizes": (100, 500, 2000), "tau_m": (1.0, 0.1, 0.01, 0.001)}
+
 register("fakeclr/baseline")(lambda s: _fakeclr(s))
 register("fakeclr/instance_real")(lambda s: _fakeclr(s, "real"))
 register("fakeclr/instance_fake")(lambda s: _fakeclr(s, "fake"))

@@ -95,3 +95,15 @@ def test_data_size_curves_plot_means_per_size_on_a_log_axis():
     lines = [line for line in ax.get_lines() if line.get_linestyle() == "-"]
     assert [line.get_label() for line in lines] == ["base", "ours"]
     assert list(lines[0].get_ydata()) == [11.0, 7.0] and list(lines[1].get_xdata()) == [100, 1000]
+
+
+def test_queue_weight_panels_draw_one_panel_per_queue_size_and_one_line_per_temperature():
+    import torch
+
+    from gancl.book.figures import queue_weight_panels
+
+    weights = {(n, t): torch.full((n,), 1.0 / n) for n in (100, 200) for t in (0.1, 0.01)}
+    fig = queue_weight_panels(weights, batch=50)
+    assert [ax.get_title() for ax in fig.axes] == ["N = 100 (2 iterations of 50)", "N = 200 (4 iterations of 50)"]
+    assert [line.get_label() for line in fig.axes[1].get_lines()] == ["tau_m = 0.1", "tau_m = 0.01"]
+    assert fig.axes[0].get_yscale() == "log" and len(fig.axes[1].get_lines()[0].get_xdata()) == 200

@@ -28,6 +28,7 @@ from gancl.losses import (
     g_hinge,
     g_nonsat,
     info_nce,
+    info_nce_weights,
     instance_fake_loss,
     instance_perturbation_loss,
     instance_real_loss,
@@ -329,6 +330,27 @@ def test_2c_pulls_same_label_embeddings_together():
 
 
 # ---------------------------------------------------------------- FakeCLR pieces
+
+
+def test_info_nce_weights_are_the_gradient_coefficients_of_eq14():
+    torch.manual_seed(0)
+    q, k, neg = torch.randn(3, 8, dtype=torch.float64), torch.randn(3, 8, dtype=torch.float64), torch.randn(5, 8, dtype=torch.float64)
+    bias = torch.rand(5, dtype=torch.float64)
+    w = info_nce_weights(q, k, neg, 0.2, bias)
+    assert w.shape == (3, 6) and torch.allclose(w.sum(dim=1), torch.ones(3, dtype=torch.float64))
+    # Eq. 14 on the normalised query: d loss_n / d q_hat_n = sum_i w_ni (neg_i - k_n) / t, for the per-query loss
+    q_hat = torch.nn.functional.normalize(q, dim=1).requires_grad_()
+    k_hat, n_hat = torch.nn.functional.normalize(k, dim=1), torch.nn.functional.normalize(neg, dim=1)
+    (info_nce(q_hat, k_hat, n_hat, 0.2, bias) * 3).backward()
+    # the loss normalises q_hat again, so compare the gradient's component tangent to the unit sphere
+    expected = (w[:, 1:] @ n_hat - w[:, 1:].sum(dim=1, keepdim=True) * k_hat) / 0.2
+    tangent = lambda g: g - (g * q_hat.detach()).sum(dim=1, keepdim=True) * q_hat.detach()  # noqa: E731
+    assert torch.allclose(tangent(q_hat.grad), tangent(expected), atol=1e-10)
+    # a constant margin on every negative shifts all their logits alike: shares among negatives are unchanged
+    shifted = info_nce_weights(q, k, neg, 0.2, torch.ones(5, dtype=torch.float64))
+    plain = info_nce_weights(q, k, neg, 0.2)
+    share = lambda x: x[:, 1:] / x[:, 1:].sum(dim=1, keepdim=True)  # noqa: E731
+    assert torch.allclose(share(shifted), share(plain)) and (shifted[:, 0] < plain[:, 0]).all()
 
 
 def test_forgetting_factor_properties():

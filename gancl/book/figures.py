@@ -203,3 +203,32 @@ def data_size_curves(results, value: str = "fd", size: str = "size", method: str
         ax.set_title(title, fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def queue_weight_panels(weights: dict, batch: int, title: Optional[str] = None):
+    """FakeCLR supplement Fig. 7: the forgetting factor m over the queue, one panel per queue size N, one line per
+    temperature tau_m, queue positions oldest (left) to newest (right) on a log-scaled weight axis.
+
+    Args:
+        weights: (N, tau_m) -> (N,) tensor of m, oldest negative first.
+        batch: keys pushed per iteration (named in the panel titles).
+    Returns:
+        The matplotlib figure.
+    """
+    import matplotlib.pyplot as plt
+
+    sizes = sorted({n for n, _ in weights})
+    fig, axes = plt.subplots(1, len(sizes), figsize=(3.6 * len(sizes), 2.9), squeeze=False, sharey=True)
+    for ax, n in zip(axes[0], sizes):
+        for i, tau in enumerate(sorted((t for m, t in weights if m == n), reverse=True)):
+            m = weights[(n, tau)].double().numpy()
+            ax.plot(range(1, len(m) + 1), m, color=f"C{i}", lw=1.5, label=f"tau_m = {tau:g}")
+        ax.set_yscale("log")
+        ax.set_title(f"N = {n} ({n // batch} iterations of {batch})", fontsize=9)
+        ax.set_xlabel("queue position (oldest to newest)")
+    axes[0, 0].set_ylabel("m_i")
+    axes[0, -1].legend(fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -4,6 +4,7 @@ Pieces, one per mechanism of the paper:
 
 - :func:`info_nce`: the InfoNCE loss, Eq. 5, with the optional per-negative margin m_i of supplement Eq. 12 (main-text
   Eq. 10 carries a stray leading ``exp(...) -`` term; Eq. 12 is the intended loss).
+- :func:`info_nce_weights`: each term's share of the InfoNCE gradient (supplement Eq. 14), to read what a margin does.
 - :func:`forgetting_factor`: the margin m of Eq. 11 ("forgetting factor of queue").
 - :func:`perturb_latent`: the noise-related latent augmentation (Sec. 4, eps proportional to |z|).
 - :class:`FakeQueue`: the negative queue with iteration stamps, an optional "diversity-aware" linearly shrinking size,
@@ -74,6 +75,29 @@ def info_nce(
         neg_sim = neg_sim + negative_bias.to(device=q.device, dtype=q.dtype)[None, :]
     logits = torch.cat([(q * k).sum(dim=1, keepdim=True), neg_sim], dim=1) / t
     return (torch.logsumexp(logits, dim=1) - logits[:, 0]).mean()
+
+
+@torch.no_grad()
+def info_nce_weights(
+    query: torch.Tensor,
+    key: torch.Tensor,
+    negatives: torch.Tensor,
+    temperature: float = 0.2,
+    negative_bias: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """How much each term of :func:`info_nce` pulls on a query: the softmax over [positive, negatives] of the
+    (margin-shifted) logits, supplement Eq. 14 (grad wrt q_n = sum_i w_ni (neg_i - k_n) / t, with w_ni the
+    negatives' entries here). Arguments as for :func:`info_nce`.
+
+    Returns:
+        (N, 1 + K): column 0 the positive's share, columns 1.. the negatives' (rows sum to 1).
+    """
+    t = check_temperature(temperature)
+    q, k = F.normalize(query, dim=1), F.normalize(key, dim=1)
+    neg_sim = q @ F.normalize(negatives.to(device=q.device, dtype=q.dtype), dim=1).T
+    if negative_bias is not None:
+        neg_sim = neg_sim + negative_bias.to(device=q.device, dtype=q.dtype)[None, :]
+    return (torch.cat([(q * k).sum(dim=1, keepdim=True), neg_sim], dim=1) / t).softmax(dim=1)
 
 
 def forgetting_factor(stamps: torch.Tensor, tau_m: float = 0.01, dtype: torch.dtype = torch.float32) -> torch.Tensor:
