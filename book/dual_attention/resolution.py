@@ -175,7 +175,9 @@ reading = (f"At {scale} scale the lowest mean FD is {best} ({fd[best]:.2f}). Ref
            f"({fd[ours[0]]:.2f}) against each higher resolution: "
            + "; ".join(f"{b} ({fd[b]:.2f}): {words[outcome[(ours[0], b)]]}" for b in ours[1:])
            + f". Against the baseline without reference attention ({fd['no ref. attention']:.2f}): "
-           f"{words[outcome[(ours[0], 'no ref. attention')]]}. "
+           f"{words[outcome[(ours[0], 'no ref. attention')]]}. Kendall tau between the paper's order and these "
+           f"means: {cmp.kendall_tau:.2f}. Mean precision and recall of the samples: "
+           f"{results['precision'].mean():.3f} and {results['recall'].mean():.3f}. "
            + (f"Runs that diverged: {', '.join(f'{c} ({int(n)})' for c, n in diverged.items())}."
               if len(diverged) else "No run diverged (all losses stayed finite)."))
 glue("t6_reading", reading)
