@@ -4,7 +4,8 @@ Pieces, one per mechanism of the paper:
 
 - :func:`info_nce`: the InfoNCE loss, Eq. 5, with the optional per-negative margin m_i of supplement Eq. 12 (main-text
   Eq. 10 carries a stray leading ``exp(...) -`` term; Eq. 12 is the intended loss).
-- :func:`info_nce_weights`: each term's share of the InfoNCE gradient (supplement Eq. 14), to read what a margin does.
+- :func:`info_nce_logits`, :func:`info_nce_weights`: its logits, and each term's share of its gradient
+  (supplement Eq. 14), to read what a margin does.
 - :func:`forgetting_factor`: the margin m of Eq. 11 ("forgetting factor of queue").
 - :func:`perturb_latent`: the noise-related latent augmentation (Sec. 4, eps proportional to |z|).
 - :class:`FakeQueue`: the negative queue with iteration stamps, an optional "diversity-aware" linearly shrinking size,
@@ -28,17 +29,15 @@ from ..distributed import gather
 from ._checks import check_embeddings, check_float_tensor, check_same_shape, check_temperature
 
 
-def info_nce(
+def info_nce_logits(
     query: torch.Tensor,
     key: torch.Tensor,
     negatives: torch.Tensor,
     temperature: float = 0.2,
     negative_bias: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """InfoNCE loss, FakeCLR Eq. 5, with the iteration-based margin of supplement Eq. 12.
-
-    mean over n of -log( exp(q_n.k_n/t) / (exp(q_n.k_n/t) + sum_i exp((q_n.neg_i + m_i)/t)) ), with q, k and the
-    negatives L2-normalised inside (so the dot products are cosine similarities).
+    """The InfoNCE logits of supplement Eq. 12: column 0 is q_n.k_n / t, column 1 + i is (q_n.neg_i + m_i) / t, with
+    q, k and the negatives L2-normalised (cosine similarities).
 
     Args:
         query: (N, d) query projections phi(v_q).
@@ -50,7 +49,7 @@ def info_nce(
             (:meth:`FakeQueue.negative_bias`).
 
     Returns:
-        Scalar mean over the N queries.
+        (N, 1 + K) logits.
     """
     t = check_temperature(temperature)
     check_embeddings(query, "query")
@@ -73,7 +72,22 @@ def info_nce(
                 f"got {tuple(negative_bias.shape)}"
             )
         neg_sim = neg_sim + negative_bias.to(device=q.device, dtype=q.dtype)[None, :]
-    logits = torch.cat([(q * k).sum(dim=1, keepdim=True), neg_sim], dim=1) / t
+    return torch.cat([(q * k).sum(dim=1, keepdim=True), neg_sim], dim=1) / t
+
+
+def info_nce(
+    query: torch.Tensor,
+    key: torch.Tensor,
+    negatives: torch.Tensor,
+    temperature: float = 0.2,
+    negative_bias: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """InfoNCE loss, FakeCLR Eq. 5, with the iteration-based margin of supplement Eq. 12.
+
+    mean over n of -log( exp(q_n.k_n/t) / (exp(q_n.k_n/t) + sum_i exp((q_n.neg_i + m_i)/t)) ) over the logits of
+    :func:`info_nce_logits` (same arguments). Returns the scalar mean over the N queries.
+    """
+    logits = info_nce_logits(query, key, negatives, temperature, negative_bias)
     return (torch.logsumexp(logits, dim=1) - logits[:, 0]).mean()
 
 
@@ -85,19 +99,14 @@ def info_nce_weights(
     temperature: float = 0.2,
     negative_bias: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """How much each term of :func:`info_nce` pulls on a query: the softmax over [positive, negatives] of the
-    (margin-shifted) logits, supplement Eq. 14 (grad wrt q_n = sum_i w_ni (neg_i - k_n) / t, with w_ni the
-    negatives' entries here). Arguments as for :func:`info_nce`.
+    """How much each term of :func:`info_nce` pulls on a query: the softmax of :func:`info_nce_logits` (same
+    arguments), the coefficients of supplement Eq. 14 (grad wrt q_n = sum_i w_ni (neg_i - k_n) / t, with w_ni the
+    negatives' entries here).
 
     Returns:
         (N, 1 + K): column 0 the positive's share, columns 1.. the negatives' (rows sum to 1).
     """
-    t = check_temperature(temperature)
-    q, k = F.normalize(query, dim=1), F.normalize(key, dim=1)
-    neg_sim = q @ F.normalize(negatives.to(device=q.device, dtype=q.dtype), dim=1).T
-    if negative_bias is not None:
-        neg_sim = neg_sim + negative_bias.to(device=q.device, dtype=q.dtype)[None, :]
-    return (torch.cat([(q * k).sum(dim=1, keepdim=True), neg_sim], dim=1) / t).softmax(dim=1)
+    return info_nce_logits(query, key, negatives, temperature, negative_bias).softmax(dim=1)
 
 
 def forgetting_factor(stamps: torch.Tensor, tau_m: float = 0.01, dtype: torch.dtype = torch.float32) -> torch.Tensor:
