@@ -107,3 +107,17 @@ def test_queue_weight_panels_draw_one_panel_per_queue_size_and_one_line_per_temp
     assert [ax.get_title() for ax in fig.axes] == ["N = 100 (2 iterations of 50)", "N = 200 (4 iterations of 50)"]
     assert [line.get_label() for line in fig.axes[1].get_lines()] == ["tau_m = 0.1", "tau_m = 0.01"]
     assert fig.axes[0].get_yscale() == "log" and len(fig.axes[1].get_lines()[0].get_xdata()) == 200
+
+
+def test_attention_sources_wire_each_role_to_its_image():
+    import matplotlib.colors as mc
+    import pandas as pd
+
+    from gancl.book.figures import attention_sources
+
+    sources = pd.DataFrame([{"configuration": "Eq. 8", "key": "reference (random real)",
+                             "query": "reference (random real)", "value": "primary (judged image)"}])
+    ax = attention_sources(sources).axes[0]
+    colours = [a.arrow_patch.get_edgecolor() for a in ax.texts if getattr(a, "arrow_patch", None) is not None]
+    assert ax.get_title() == "Eq. 8" and len(colours) == 3
+    assert [mc.to_hex(c) for c in colours] == [mc.to_hex("C0"), mc.to_hex("C0"), mc.to_hex("C3")]

@@ -75,31 +75,9 @@ sources = pd.DataFrame([{"configuration": f"Eq. {eq[2:]}", "key": names[k], "que
 sources.set_index("configuration").sort_index()
 
 # %%
-import matplotlib.pyplot as plt
+from gancl.book.figures import attention_sources
 
-
-def draw_sources(sources):
-    """Two input boxes (primary, reference) wired to K, Q, V of each configuration."""
-    fig, axes = plt.subplots(1, len(sources), figsize=(3.2 * len(sources), 2.4))
-    for ax, row in zip(axes, sources.itertuples()):
-        ax.set_xlim(0, 4)
-        ax.set_ylim(0, 3.3)
-        ax.axis("off")
-        inputs = {"primary (judged image)": (0.7, 2.2, "C3"), "reference (random real)": (0.7, 0.8, "C0")}
-        for name, (x, y, color) in inputs.items():
-            ax.text(x, y, name.split(" ")[0], ha="center", va="center", fontsize=9,
-                    bbox=dict(boxstyle="round", fc="white", ec=color))
-        for y, role in zip((2.6, 1.5, 0.4), ("key", "query", "value")):
-            ax.text(3.2, y, role[0].upper(), ha="center", va="center", fontsize=10,
-                    bbox=dict(boxstyle="circle", fc="white", ec="black"))
-            x0, y0, color = inputs[getattr(row, role)]
-            ax.annotate("", xy=(2.95, y), xytext=(x0 + 0.65, y0), arrowprops=dict(arrowstyle="->", color=color))
-        ax.set_title(row.configuration, fontsize=10)
-    fig.tight_layout()
-    return fig
-
-
-fig = draw_sources(sources.sort_values("configuration"))
+fig = attention_sources(sources.sort_values("configuration"))
 
 # %% [markdown]
 # ## The paper's numbers

@@ -181,24 +181,31 @@ per_class.round(1)
 # < 1 in object-level FD), and the contrastive term helps at each set of scales (MsConD < MultiscaleD).
 
 # %%
+from itertools import combinations
+
 largest = order[-1]
-more_scales = pd.Series({f"MultiscaleD {s}": rank for rank, s in enumerate(reversed(order[1:]), start=1)}
-                        | {"StyleGAN2 1": len(order)}, name="claimed rank")
-more_scales.attrs["better"] = "lower"
-cmp_scales = tables.compare(more_scales, results, value="object_fd")
+ladder = [f"MultiscaleD {s}" for s in reversed(order[1:])] + ["StyleGAN2 1"]  # claimed best first
+checked_scales = tables.check_orderings(results, list(combinations(ladder, 2)), value="object_fd")
 contrastive_pairs = [(f"MsConD {s}", f"MultiscaleD {s}") for s in order[1:]]
-claimed = pd.Series({label: (1 if label.startswith("MsConD") else 2) for pair in contrastive_pairs for label in pair},
-                    name="claimed rank")
-claimed.attrs["better"] = "lower"
-cmp_contrastive = tables.compare(claimed, results, value="object_fd", pairs=contrastive_pairs)
+checked_contrastive = tables.check_orderings(results, contrastive_pairs, value="object_fd")
+verdict_scales = tables.verdict_of(checked_scales["outcome"])
+verdict_contrastive = tables.verdict_of(checked_contrastive["outcome"])
+
+
+def account(verdict: str, checked) -> str:
+    """'<verdict> (a < b: outcome; ...)' for the page's text."""
+    return f"{verdict} (" + "; ".join(f"{a} < {b}: {o}" for a, b, o in zip(
+        checked["better_claimed"], checked["worse_claimed"], checked["outcome"])) + ")"
+
+
 both = per_class.loc[[f"MsConD {largest}", f"MultiscaleD {largest}"]].dropna(axis=1)  # classes found in both
 wins = both.iloc[0] < both.iloc[1]
-glue("fig1_scales", cmp_scales.summary)
-glue("fig1_contrastive", cmp_contrastive.summary)
+glue("fig1_scales", account(verdict_scales, checked_scales))
+glue("fig1_contrastive", account(verdict_contrastive, checked_contrastive))
 best_object = summary["object_fd"]["mean"].idxmin()
 per_image = summary["objects per image"]["mean"]
-reading = (f"At {scale} scale, object-level FD: more scales without contrastive learning - {cmp_scales.verdict}; "
-           f"contrastive term at each set of scales - {cmp_contrastive.verdict}. With outputs at heights "
+reading = (f"At {scale} scale, object-level FD: more scales without contrastive learning - {verdict_scales}; "
+           f"contrastive term at each set of scales - {verdict_contrastive}. With outputs at heights "
            f"{largest}, MsConD has the lower object-level FD in {int(wins.sum())} of the {len(wins)} object "
            f"categories both draw recognisably. Lowest mean object-level FD: {' '.join(best_object)} "
            f"({summary['object_fd']['mean'].min():.2f}). Objects recognised per generated image: "
@@ -209,7 +216,7 @@ if per_image.max() < 0.25 * real_per_image:
                 "orderings above say little about the paper's claim.")
 glue("fig1_reading", reading)
 print(reading)
-pd.concat([cmp_scales.pairs.assign(claim="more scales"), cmp_contrastive.pairs.assign(claim="contrastive")])
+pd.concat([checked_scales.assign(claim="more scales"), checked_contrastive.assign(claim="contrastive")])
 
 # %% [markdown]
 # More scales: {glue:text}`fig1_scales`. Contrastive term: {glue:text}`fig1_contrastive`.

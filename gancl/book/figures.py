@@ -232,3 +232,33 @@ def queue_weight_panels(weights: dict, batch: int, title: Optional[str] = None):
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def attention_sources(sources):
+    """Dual attention supplement Table 3's configurations as wiring: the primary and reference images on the left,
+    arrows to the K, Q, V inputs of the attention on the right, one panel per configuration.
+
+    Args:
+        sources: one row per configuration with columns ``configuration``, ``key``, ``query``, ``value``, each
+            naming its source; a name starting with "primary" or "reference" picks the box.
+    Returns:
+        The matplotlib figure.
+    """
+    import matplotlib.pyplot as plt
+
+    boxes = {"primary": (0.7, 2.2, "C3"), "reference": (0.7, 0.8, "C0")}
+    fig, axes = plt.subplots(1, len(sources), figsize=(3.2 * len(sources), 2.4), squeeze=False)
+    for ax, row in zip(axes[0], sources.itertuples()):
+        ax.set_xlim(0, 4)
+        ax.set_ylim(0, 3.3)
+        ax.axis("off")
+        for name, (x, y, color) in boxes.items():
+            ax.text(x, y, name, ha="center", va="center", fontsize=9, bbox=dict(boxstyle="round", fc="white", ec=color))
+        for y, role in zip((2.6, 1.5, 0.4), ("key", "query", "value")):
+            ax.text(3.2, y, role[0].upper(), ha="center", va="center", fontsize=10,
+                    bbox=dict(boxstyle="circle", fc="white", ec="black"))
+            x0, y0, color = boxes[getattr(row, role).split(" ")[0]]
+            ax.annotate("", xy=(2.95, y), xytext=(x0 + 0.65, y0), arrowprops=dict(arrowstyle="->", color=color))
+        ax.set_title(row.configuration, fontsize=10)
+    fig.tight_layout()
+    return fig
