@@ -16,8 +16,8 @@ from gancl import experiments
 from gancl.train import Trainer
 
 
-def time_preset(name: str, scale: str, steps: int) -> tuple:
-    cfg = experiments.preset(name, scale, **{"progress": False, "tracker": None, "eval.diag_every": 0})
+def time_preset(name: str, scale: str, steps: int, **overrides) -> tuple:
+    cfg = experiments.preset(name, scale, **{"progress": False, "tracker": None, "eval.diag_every": 0, **overrides})
     with tempfile.TemporaryDirectory() as d:
         trainer = Trainer(cfg, 0, d, device="cpu")
 

@@ -439,6 +439,7 @@ register("msconD/msconD")(lambda s: _msconD(s, True, True))
 # FakeCLR (Li et al. 2022): StyleGAN2-style G on a 100-image subset with DiffAugment on an ADA-linear schedule as the
 # baseline; contrastive variants add the projection head (512-512-128), momentum D (0.999), queue and t = 0.2, with
 # weights D 1.0 / G 0.1 (authors' code). Queue: 5% of the data set, doubled by mirroring (authors' code), at least 2.
+# The key path (perturbed fakes, momentum D) runs in bf16: it carries no gradient (benchmarks/fakeclr.py).
 # paper scale: FFHQ-100 at 256 px, mirrored.
 
 def _fakeclr(scale_name: str, instance: str = "none", **loss) -> RunConfig:
@@ -451,7 +452,8 @@ def _fakeclr(scale_name: str, instance: str = "none", **loss) -> RunConfig:
                                        "data.mirror": paper}))
     c = c.replace(**{"loss.augment": "color,translation,cutout", "loss.augment_ramp": max(c.optim.steps // 2, 1),
                      "loss.instance": instance, "loss.instance_queue": max(2, round(0.05 * count * 2)),
-                     "loss.queue_min": 2, **{f"loss.{k}": v for k, v in loss.items()}})
+                     "loss.queue_min": 2, "loss.instance_key_precision": "bfloat16",
+                     **{f"loss.{k}": v for k, v in loss.items()}})
     return c
 
 

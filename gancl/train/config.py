@@ -19,6 +19,7 @@ ADV_LOSSES = ("hinge", "nonsat", "dual_contrastive")
 #: Conditioning objectives: "proj" lives in D's head; the others add a loss term (ContraGAN Table 1 rows).
 COND_LOSSES = ("none", "proj", "acgan", "pnca", "ntxent", "eq7", "2c")
 INSTANCE_MODES = ("none", "real", "fake", "perturbation")
+KEY_PRECISIONS = ("float32", "bfloat16")
 MIXED_PRECISION = ("no", "fp16", "bf16")
 
 
@@ -83,6 +84,9 @@ class LossConfig:
     forgetting_factor: bool = False
     forgetting_tau: float = 0.01
     authors_constant_bias: bool = False
+    #: precision of FakeCLR's no-gradient key path (the perturbed fakes and the momentum-D forward): "float32", or
+    #: "bfloat16" (autocast; on CPUs with AMX/AVX512-BF16 it makes the keys ~2x cheaper, see benchmarks/fakeclr.py)
+    instance_key_precision: str = "float32"
     r1_gamma: float = 0.0
     r1_every: int = 1
 
@@ -146,6 +150,8 @@ class RunConfig:
             (l.adv in ADV_LOSSES, f"loss.adv {l.adv!r} is unknown; choose one of {ADV_LOSSES}"),
             (l.cond in COND_LOSSES, f"loss.cond {l.cond!r} is unknown; choose one of {COND_LOSSES}"),
             (l.instance in INSTANCE_MODES, f"loss.instance {l.instance!r} is unknown; choose one of {INSTANCE_MODES}"),
+            (l.instance_key_precision in KEY_PRECISIONS,
+             f"loss.instance_key_precision {l.instance_key_precision!r} is unknown; choose one of {KEY_PRECISIONS}"),
             (self.mixed_precision in MIXED_PRECISION,
              f"mixed_precision {self.mixed_precision!r} is unknown; choose one of {MIXED_PRECISION}"),
             (o.steps > 0 and o.batch_size > 0 and o.n_dis > 0, "optim.steps, batch_size and n_dis must be positive"),
