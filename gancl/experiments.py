@@ -451,7 +451,7 @@ def _fakeclr(scale_name: str, instance: str = "none", **loss) -> RunConfig:
     c = _stylegan2_recipe(c.replace(**{"data.count": count, "data.resolution": res, "model.resolution": res,
                                        "data.mirror": paper}))
     c = c.replace(**{"loss.augment": "color,translation,cutout", "loss.augment_ramp": max(c.optim.steps // 2, 1),
-                     "loss.instance": instance, "loss.instance_queue": max(2, round(0.05 * count * 2)),
+                     "loss.instance": instance, "loss.instance_queue": fakeclr_queue_size(count),
                      "loss.queue_min": 2, "loss.instance_key_precision": "bfloat16",
                      **{f"loss.{k}": v for k, v in loss.items()}})
     return c
@@ -460,6 +460,88 @@ def _fakeclr(scale_name: str, instance: str = "none", **loss) -> RunConfig:
 #: FakeCLR supplement Fig. 7 (pure computation): the forgetting factor m over queues of N negatives filled 50 at a
 #: time, for temperatures tau_m around the paper's 0.01 (its setting) and 0.001 (its best, Fig. 5c).
 FAKECLR_FIG7 = {"batch": 50, "queue_sizes": (100, 500, 2000), "tau_m": (1.0, 0.1, 0.01, 0.001)}
+
+#: The FakeCLR training pages' budget: (batch, steps) per scale; `small` is 600 steps at batch 16 (9.6k images,
+#: ~96 epochs of a 100-image subset, about 2 min a run on 2 CPU cores) so that the 29 runs of the three pages fit in
+#: 90 minutes. The paper trains FFHQ-100 with batch 64 for far longer.
+FAKECLR_BUDGET = {"smoke": (16, 20), "small": (16, 600)}
+#: Seeds: three at the subset size of the interpolation, PPL and component pages; two at Table 1's second size.
+FAKECLR_SEEDS = {"small": (0, 1, 2)}
+FAKECLR_T1_SEEDS = {"small": (0, 1)}
+#: Subset sizes: the paper's FFHQ-100/1K/2K/5K; below, the 100-image regime of the pages and a 10x larger subset.
+FAKECLR_SIZES = {"smoke": (100, 1000), "small": (100, 1000), "paper": (100, 1000, 2000, 5000)}
+#: Table 1's rows (the paper's labels) -> presets.
+FAKECLR_T1 = {"StyleGAN2-ADA-Linear": "fakeclr/baseline", "Instance-real": "fakeclr/instance_real",
+              "Instance-fake": "fakeclr/instance_fake", "Instance-perturbation": "fakeclr/instance_perturbation"}
+#: Table 2 and Fig. 1/6's methods -> presets.
+FAKECLR_METHODS = {"StyleGAN2-ADA-Linear": "fakeclr/baseline", "Instance-fake": "fakeclr/instance_fake",
+                   "Instance-perturbation": "fakeclr/instance_perturbation", "FakeCLR": "fakeclr/fakeclr"}
+#: Table 5's rows: the components added one by one to the ADA-linear baseline (label -> loss overrides of the
+#: Instance-perturbation preset; the last row is the full FakeCLR preset).
+FAKECLR_T5 = {
+    "StyleGAN2-ADA-Linear": None,
+    "+ Instance-perturbation": {},
+    "+ noise-related latent augmentation": {"loss.noise_related": True},
+    "+ forgetting factor": {"loss.noise_related": True, "loss.forgetting_factor": True},
+    "+ diversity-aware queue": {"loss.noise_related": True, "loss.forgetting_factor": True,
+                                "loss.diversity_queue": True},
+}
+
+
+def fakeclr_queue_size(count: int) -> int:
+    """The negative queue of FakeCLR's code: 5% of the data set doubled by mirroring (its FFHQ setting), at least 2."""
+    return max(2, round(0.05 * count * 2))
+
+
+def _fakeclr_page(name: str, scale_name: str, dataset: Optional[str], data_dir: Optional[str],
+                  steps: Optional[int], count: Optional[int] = None, **overrides) -> RunConfig:
+    """A FakeCLR preset with the pages' shared budget (so runs that pages share hit one cache entry), on a subset of
+    ``count`` images (default the preset's 100) with the queue sized for it, and the ADA-linear ramp reaching full
+    strength at half of the run's steps."""
+    name_scale = scale(scale_name).name
+    if name_scale in FAKECLR_BUDGET:
+        batch, budget = FAKECLR_BUDGET[name_scale]
+        overrides.update({"optim.batch_size": batch, "optim.steps": budget,
+                          "loss.r1_gamma": _r1_gamma(scale(scale_name).resolution, batch)})
+    overrides.update(page_overrides(dataset, data_dir, steps))
+    base = preset(name, scale_name, **overrides)
+    count = base.data.count if count is None else int(count)
+    overrides.update({"data.count": count, "loss.instance_queue": fakeclr_queue_size(count),
+                      "loss.augment_ramp": max(base.optim.steps // 2, 1)})
+    return preset(name, scale_name, **overrides)
+
+
+def fakeclr_methods(scale_name: str, dataset: Optional[str] = None, data_dir: Optional[str] = None,
+                    steps: Optional[int] = None) -> dict:
+    """FakeCLR Table 2 and Fig. 1/6: the baseline, Instance-fake, Instance-perturbation and FakeCLR on the
+    100-image subset (label -> RunConfig, labels as in :data:`FAKECLR_METHODS`)."""
+    return {label: _fakeclr_page(name, scale_name, dataset, data_dir, steps)
+            for label, name in FAKECLR_METHODS.items()}
+
+
+def fakeclr_table1(scale_name: str, dataset: Optional[str] = None, data_dir: Optional[str] = None,
+                   steps: Optional[int] = None, sizes: Optional[tuple] = None) -> dict:
+    """FakeCLR Table 1: the ADA-linear baseline against Instance-real, -fake and -perturbation on subsets of
+    ``sizes`` images (default :data:`FAKECLR_SIZES`). Returns "<method> @ <size>" -> RunConfig."""
+    sizes = FAKECLR_SIZES[scale(scale_name).name] if sizes is None else tuple(sizes)
+    return {f"{label} @ {int(n)}": _fakeclr_page(name, scale_name, dataset, data_dir, steps, count=n)
+            for n in sizes for label, name in FAKECLR_T1.items()}
+
+
+def fakeclr_table5(scale_name: str, dataset: Optional[str] = None, data_dir: Optional[str] = None,
+                   steps: Optional[int] = None, count: Optional[int] = None) -> dict:
+    """FakeCLR Table 5: FakeCLR's components added one by one to the baseline on one subset (``count`` images,
+    default the first of :data:`FAKECLR_SIZES`). Returns the labels of :data:`FAKECLR_T5` -> RunConfig."""
+    count = FAKECLR_SIZES[scale(scale_name).name][0] if count is None else int(count)
+    configs = {}
+    for label, extra in FAKECLR_T5.items():
+        if extra is None:
+            configs[label] = _fakeclr_page("fakeclr/baseline", scale_name, dataset, data_dir, steps, count=count)
+        else:
+            configs[label] = _fakeclr_page("fakeclr/instance_perturbation", scale_name, dataset, data_dir, steps,
+                                           count=count, **extra)
+    return configs
+
 
 register("fakeclr/baseline")(lambda s: _fakeclr(s))
 register("fakeclr/instance_real")(lambda s: _fakeclr(s, "real"))

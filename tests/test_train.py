@@ -129,6 +129,10 @@ def test_run_id_ignores_presentation_and_tracks_results():
     assert config.run_id(0) != config.run_id(1)
     assert config.run_id(0) != config.replace(**{"loss.temperature": 0.5}).run_id(0)
     assert RunConfig.from_dict(json.loads(json.dumps(config.to_dict()))).run_id(0) == config.run_id(0)
+    # a setting added later is left out of the identity at its default (cached runs keep their names) ...
+    assert "instance_key_precision" not in config.identity()["loss"]
+    # ... and is part of it otherwise
+    assert config.run_id(0) != config.replace(**{"loss.instance_key_precision": "bfloat16"}).run_id(0)
 
 
 @pytest.mark.parametrize("overrides, match", [

@@ -182,10 +182,17 @@ class RunConfig:
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
+    #: fields added after runs were cached, with their defaults: at the default they are left out of the identity,
+    #: so adding a setting does not rename every cached run
+    _LATER_FIELDS = {("loss", "instance_key_precision"): "float32"}
+
     def identity(self) -> dict:
         d = self.to_dict()
         for k in self._NOT_IDENTITY:
             d.pop(k, None)
+        for (part, key), default in self._LATER_FIELDS.items():
+            if d[part].get(key) == default:
+                d[part].pop(key)
         return d
 
     def run_id(self, seed: int) -> str:
