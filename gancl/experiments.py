@@ -488,6 +488,14 @@ FAKECLR_T5 = {
 }
 
 
+#: Fig. 1 / Fig. 6 settings: frames per path, the jump threshold of Fig. 6 (mean |difference| in [0, 1] units), random
+#: paths per run, training images inverted per run (consecutive pairs are joined by a path), inversion steps.
+FAKECLR_INTERPOLATION = {"frames": 10, "threshold": 0.15, "random_paths": 32, "inverted": 8,
+                         "invert_steps": {"smoke": 20, "small": 300, "paper": 1000}}
+#: PPL samples (endpoint pairs) per run and space: the StyleGAN2 reference draws 50k.
+FAKECLR_PPL_SAMPLES = {"smoke": 64, "small": 2000, "paper": 50_000}
+
+
 def fakeclr_queue_size(count: int) -> int:
     """The negative queue of FakeCLR's code: 5% of the data set doubled by mirroring (its FFHQ setting), at least 2."""
     return max(2, round(0.05 * count * 2))

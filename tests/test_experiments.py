@@ -148,3 +148,57 @@ def test_reference_attention_paper_presets_build_the_papers_models(page):
             assert r in (8, 16, 32) and attention[0][:2] == (r, r)
     if page == "dual_table6":
         assert [c.model.ref_attention_res for c in configs.values()] == [None, 8, 16, 32]
+
+
+def _distinct(*specs, seed=0) -> dict:
+    runs = {}
+    for spec in specs:
+        for label, config in spec.items():
+            runs.setdefault(config.run_id(seed), []).append(label)
+    return runs
+
+
+@pytest.mark.parametrize("scale", ["smoke", "small"])
+def test_fakeclr_pages_share_their_runs(scale):
+    methods = experiments.fakeclr_methods(scale)
+    t1, t5 = experiments.fakeclr_table1(scale), experiments.fakeclr_table5(scale)
+    first = experiments.FAKECLR_SIZES[scale][0]
+    # Table 2 / Fig. 1's methods are Table 1's rows at the first size, and Table 5 starts from two of them
+    for label in ("StyleGAN2-ADA-Linear", "Instance-fake", "Instance-perturbation"):
+        assert methods[label].run_id(0) == t1[f"{label} @ {first}"].run_id(0)
+    assert t5["StyleGAN2-ADA-Linear"].run_id(0) == methods["StyleGAN2-ADA-Linear"].run_id(0)
+    assert t5["+ Instance-perturbation"].run_id(0) == methods["Instance-perturbation"].run_id(0)
+    assert t5["+ diversity-aware queue"].run_id(0) == methods["FakeCLR"].run_id(0)
+    # 7 configurations at the first size, 4 at the second
+    assert len(_distinct(methods, t1, t5)) == 11
+
+
+def test_fakeclr_page_budget_queue_and_schedule():
+    batch, budget = experiments.FAKECLR_BUDGET["small"]
+    t1 = experiments.fakeclr_table1("small")
+    for label, c in t1.items():
+        n = int(label.split(" @ ")[1])
+        assert (c.data.count, c.optim.batch_size, c.optim.steps) == (n, batch, budget)
+        assert c.loss.instance_queue == experiments.fakeclr_queue_size(n) == max(2, round(0.1 * n))
+        assert c.loss.augment_ramp == budget // 2  # ADA-linear: full strength at half of the run
+        assert c.loss.r1_gamma == pytest.approx(0.0002 * 32 * 32 / batch)
+    # a page's `steps` moves the ramp with it
+    assert {c.loss.augment_ramp for c in experiments.fakeclr_methods("small", steps=100).values()} == {50}
+    t5 = experiments.fakeclr_table5("small")
+    flags = [(c.loss.instance, c.loss.noise_related, c.loss.forgetting_factor, c.loss.diversity_queue)
+             for c in t5.values()]
+    assert flags == [("none", True, False, False), ("perturbation", False, False, False),
+                     ("perturbation", True, False, False), ("perturbation", True, True, False),
+                     ("perturbation", True, True, True)]
+
+
+def test_fakeclr_specs_match_the_papers_tables():
+    t1 = tables.load("fakeclr_t1")
+    for method in experiments.FAKECLR_T1:
+        assert method in set(t1["method"])
+    assert set(experiments.FAKECLR_METHODS) == set(tables.load("fakeclr_t2")["method"])
+    t5 = tables.load("fakeclr_t5")
+    assert len(t5[t5["dataset"] == "FFHQ-100"]) == len(experiments.FAKECLR_T5)
+    paper = experiments.fakeclr_table1("paper")
+    assert {c.data.count for c in paper.values()} == {100, 1000, 2000, 5000}
+    assert {(c.data.resolution, c.data.mirror) for c in paper.values()} == {(256, True)}

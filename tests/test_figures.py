@@ -121,3 +121,31 @@ def test_attention_sources_wire_each_role_to_its_image():
     colours = [a.arrow_patch.get_edgecolor() for a in ax.texts if getattr(a, "arrow_patch", None) is not None]
     assert ax.get_title() == "Eq. 8" and len(colours) == 3
     assert [mc.to_hex(c) for c in colours] == [mc.to_hex("C0"), mc.to_hex("C0"), mc.to_hex("C3")]
+
+
+def test_interpolation_strips_outline_exactly_the_jumps_and_print_each_step():
+    import matplotlib.colors as mc
+    import numpy as np
+    import torch
+
+    from gancl.book.figures import interpolation_strips
+
+    frames = torch.zeros(4, 3, 8, 8)
+    frames[2:] = 1.0  # one jump, into frame 2
+    diffs = np.array([0.0, 0.5, 0.0])
+    fig = interpolation_strips({"a": (frames, diffs), "b": (frames[:3], diffs[:2])}, threshold=0.15)
+    axes = np.array(fig.axes).reshape(2, 4)
+    outlined = [[mc.to_hex(ax.spines["top"].get_edgecolor()) == mc.to_hex("red") for ax in row] for row in axes]
+    assert outlined == [[False, False, True, False], [False, False, True, False]]
+    assert [ax.get_xlabel() for ax in axes[0]] == ["", "0.000", "0.500", "0.000"]
+    assert not axes[1, 3].axison and axes[0, 0].get_ylabel() == "a"  # the shorter path leaves its last cell empty
+
+
+def test_image_rows_draw_one_strip_per_label():
+    import torch
+
+    from gancl.book.figures import image_rows
+
+    fig = image_rows({"real": torch.zeros(3, 3, 8, 8, dtype=torch.uint8), "fake": torch.zeros(2, 3, 8, 8)})
+    assert [ax.get_ylabel() for ax in fig.axes] == ["real", "fake"]
+    assert fig.axes[0].get_images()[0].get_array().shape[:2] == (8, 24)

@@ -7,7 +7,7 @@ from scipy import integrate, stats
 
 import gancl.metrics.ppl as ppl_module
 from gancl.metrics import FeatureExtractor, MissingWeightsError, perceptual_path_length
-from gancl.metrics.ppl import lerp, slerp, trimmed_mean
+from gancl.metrics.ppl import lerp, slerp, trimmed, trimmed_mean
 
 
 class LinearStyleG(torch.nn.Module):
@@ -129,3 +129,11 @@ def test_lpips_without_weights_says_which_files(monkeypatch, tmp_path):
     monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
     with pytest.raises(MissingWeightsError, match="weights-vgg16-lpips.pth"):
         ppl_module.lpips_distance()
+
+
+def test_ppl_std_is_the_spread_of_the_kept_values():
+    res = perceptual_path_length(LinearStyleG(scale=0.5), num_samples=2_000, space="w", distance="pixel",
+                                 progress=False)
+    kept = trimmed(res.distances)
+    assert kept.size == res.n_kept and res.value == pytest.approx(kept.mean())
+    assert res.std == pytest.approx(kept.std()) and 0 < res.std < res.distances.std()

@@ -352,6 +352,11 @@ def test_train_grid_trains_each_config_and_seed_once_and_caches_evaluations(monk
     monkeypatch.setattr("gancl.metrics.evaluate_objects", lambda G, *a, **k: calls.append(k["n"]) or {"object_fd": 1.5})
     assert runs[("2C", 0)].evaluate_objects(n=8) == {"object_fd": 1.5} and calls == [8]
     assert (runs[("2C", 0)].run_dir / "eval-objects-val-8.json").exists()
+    ppl = runs[("2C", 0)].evaluate_ppl("z", n=16)
+    assert ppl["distance"] in ("lpips", "features:domain") and ppl["ppl"] > 0 and ppl["ppl_std"] >= 0 and ppl["n_samples"] == 16
+    assert (runs[("2C", 0)].run_dir / "ppl-z-full-16.json").exists()
+    monkeypatch.setattr("gancl.metrics.perceptual_path_length", lambda *a, **k: 1 / 0)
+    assert runs[("2C", 0)].evaluate_ppl("z", n=16) == ppl  # cached, not measured again
 
     def boom(*a, **k):
         raise AssertionError("cached runs and evaluations must be reused")

@@ -20,27 +20,16 @@ def sample_rows(generators: dict, n: int = 10, num_classes: int = 0, seed: int =
     Returns:
         The matplotlib figure.
     """
-    import matplotlib.pyplot as plt
-
     from gancl.data import to_uint8
 
-    rows = list(generators.items()) + ([("real", None)] if real is not None else [])
-    fig, axes = plt.subplots(len(rows), 1, figsize=(n * 0.8 + 1.5, len(rows) * 0.9 + 0.4), squeeze=False)
-    for ax, (label, G) in zip(axes[:, 0], rows):
-        if G is None:
-            images = (real[:n] if real.dtype == torch.uint8 else to_uint8(real[:n])).permute(0, 2, 3, 1)
-        else:
-            z = torch.randn(n, G.z_dim, generator=torch.Generator().manual_seed(seed))
-            y = torch.arange(n) % num_classes if num_classes and getattr(G, "num_classes", 0) else None
-            images = to_uint8(G(z, y)).permute(0, 2, 3, 1)  # (n, R, R, 3)
-        ax.imshow(torch.cat(list(images), dim=1).numpy(), interpolation="nearest")
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return fig
+    rows = {}
+    for label, G in generators.items():
+        z = torch.randn(n, G.z_dim, generator=torch.Generator().manual_seed(seed))
+        y = torch.arange(n) % num_classes if num_classes and getattr(G, "num_classes", 0) else None
+        rows[label] = to_uint8(G(z, y))
+    if real is not None:
+        rows["real"] = real[:n]
+    return image_rows(rows, title)
 
 
 def stability_panels(histories: dict, acc_threshold: float = 0.5, fd_metric: str = "eval/fd"):
@@ -260,5 +249,73 @@ def attention_sources(sources):
             x0, y0, color = boxes[getattr(row, role).split(" ")[0]]
             ax.annotate("", xy=(2.95, y), xytext=(x0 + 0.65, y0), arrowprops=dict(arrowstyle="->", color=color))
         ax.set_title(row.configuration, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def interpolation_strips(strips: dict, threshold: float, title: Optional[str] = None):
+    """FakeCLR Fig. 1 / Fig. 6: one interpolation path per row, its frames left to right; under each frame the mean
+    absolute pixel difference ([0, 1] units) to the frame before it, and a red outline where that exceeds
+    ``threshold`` (a jump in the path).
+
+    Args:
+        strips: row label -> (frames, diffs): frames (T, 3, R, R) float in [-1, 1] or uint8, diffs (T-1,) as from
+            :func:`gancl.metrics.frame_differences`.
+        threshold: the difference above which a frame is outlined.
+    Returns:
+        The matplotlib figure.
+    """
+    import matplotlib.pyplot as plt
+
+    from gancl.data import to_uint8
+
+    rows = list(strips.items())
+    steps = max(len(frames) for _, (frames, _) in rows)
+    fig, axes = plt.subplots(len(rows), steps, figsize=(0.85 * steps + 2.2, 1.05 * len(rows) + 0.5), squeeze=False)
+    for r, (label, (frames, diffs)) in enumerate(rows):
+        images = (frames if frames.dtype == torch.uint8 else to_uint8(frames)).permute(0, 2, 3, 1).numpy()
+        for t in range(steps):
+            ax = axes[r, t]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if t >= len(images):
+                ax.axis("off")
+                continue
+            ax.imshow(images[t], interpolation="nearest")
+            jump = t > 0 and float(diffs[t - 1]) > threshold
+            for spine in ax.spines.values():
+                spine.set_edgecolor("red" if jump else "0.8")
+                spine.set_linewidth(2.5 if jump else 0.5)
+            if t > 0:
+                ax.set_xlabel(f"{float(diffs[t - 1]):.3f}", fontsize=7, color="red" if jump else "black", labelpad=2)
+        axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8)
+    fig.suptitle((title + "\n" if title else "") + f"under each frame: mean |difference| to the previous frame "
+                 f"(outlined above {threshold:g})", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def image_rows(rows: dict, title: Optional[str] = None):
+    """One row of given images per label (e.g. targets and their reconstructions), left to right.
+
+    Args:
+        rows: label -> images (N, 3, R, R), uint8 or float in [-1, 1].
+    Returns:
+        The matplotlib figure.
+    """
+    import matplotlib.pyplot as plt
+
+    from gancl.data import to_uint8
+
+    n = max(len(images) for images in rows.values())
+    fig, axes = plt.subplots(len(rows), 1, figsize=(n * 0.8 + 2, len(rows) * 0.85 + 0.4), squeeze=False)
+    for ax, (label, images) in zip(axes[:, 0], rows.items()):
+        images = images if images.dtype == torch.uint8 else to_uint8(images)
+        ax.imshow(torch.cat(list(images.permute(0, 2, 3, 1)), dim=1).numpy(), interpolation="nearest")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
+    if title:
+        fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig

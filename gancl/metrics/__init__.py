@@ -28,7 +28,7 @@ from gancl.metrics.interpolation import (InversionResult, SmoothnessResult, fram
                                          interpolation_smoothness, invert, path_points, random_endpoints)
 from gancl.metrics.kid import kernel_inception_distance
 from gancl.metrics.ppl import (PPLResult, feature_distance, lerp, lpips_available, lpips_distance,
-                               perceptual_path_length, pixel_distance, slerp, trimmed_mean)
+                               perceptual_path_length, pixel_distance, slerp, trimmed, trimmed_mean)
 from gancl.metrics.objects import (ObjectLocations, evaluate_objects, locate_objects, localisation_accuracy,
                                    object_crops)
 from gancl.metrics.prdc import density_coverage, knn_radii, precision_recall
@@ -38,7 +38,7 @@ __all__ = [
     "frechet_distance", "frechet_distance_from_features", "feature_statistics", "kernel_inception_distance",
     "precision_recall", "density_coverage", "knn_radii",
     "perceptual_path_length", "PPLResult", "pixel_distance", "feature_distance", "lpips_distance", "lpips_available",
-    "slerp", "lerp", "trimmed_mean",
+    "slerp", "lerp", "trimmed", "trimmed_mean",
     "FeatureExtractor", "InceptionExtractor", "DomainExtractor", "DomainClassifier", "DomainConfig", "default_config",
     "domain_extractor", "train_domain_classifier", "load_or_train", "get_extractor", "find_inception_weights",
     "quantize", "MissingWeightsError",

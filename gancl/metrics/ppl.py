@@ -134,16 +134,26 @@ class PPLResult:
     distances: np.ndarray = field(repr=False)
 
     @property
+    def std(self) -> float:
+        """Standard deviation of the per-path values the mean keeps (FakeCLR Table 2's "Std")."""
+        return float(trimmed(self.distances).std())
+
+    @property
     def label(self) -> str:
         """Table label: "PPL" for LPIPS, otherwise "PPL (<distance>)"."""
         return "PPL" if self.distance == "lpips" else f"PPL ({self.distance})"
 
 
-def trimmed_mean(values: np.ndarray, low: float = 1.0, high: float = 99.0) -> tuple[float, int]:
-    """Mean of the values v with P_low <= v <= P_high (numpy "lower"/"higher" percentiles); returns (mean, kept)."""
+def trimmed(values: np.ndarray, low: float = 1.0, high: float = 99.0) -> np.ndarray:
+    """The values v with P_low <= v <= P_high (numpy "lower"/"higher" percentiles, as the StyleGAN reference)."""
     lo = np.percentile(values, low, method="lower")
     hi = np.percentile(values, high, method="higher")
-    kept = values[(values >= lo) & (values <= hi)]
+    return values[(values >= lo) & (values <= hi)]
+
+
+def trimmed_mean(values: np.ndarray, low: float = 1.0, high: float = 99.0) -> tuple[float, int]:
+    """Mean of :func:`trimmed` values; returns (mean, kept)."""
+    kept = trimmed(values, low, high)
     return float(kept.mean()), int(kept.size)
 
 

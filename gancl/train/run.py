@@ -84,6 +84,30 @@ class RunResult:
         atomic_write(path, json.dumps(record, indent=2))
         return record
 
+    def evaluate_ppl(self, space: str = "w", n: int = 2000, sampling: str = "full", force: bool = False,
+                     device=None) -> dict:
+        """Perceptual path length of the EMA generator in ``space`` (:func:`gancl.metrics.perceptual_path_length`):
+        LPIPS when its weights are on disk, else the squared distance between domain-classifier features (the
+        record's ``distance`` says which). Cached in the run folder per (space, sampling, n) like :meth:`evaluate`.
+
+        Returns {"ppl": trimmed mean, "ppl_std": std of the kept per-path values, "distance", "space", "sampling",
+        "epsilon", "n_samples", "n_kept", "sample_seed"}.
+        """
+        from gancl.metrics import domain_extractor, perceptual_path_length
+
+        path = self.run_dir / f"ppl-{space}-{sampling}-{n}.json"
+        if path.exists() and not force:
+            return json.loads(path.read_text())
+        d = self.config.data
+        fallback = domain_extractor(d.name, d.resolution, data_dir=d.data_dir, progress=False)
+        res = perceptual_path_length(self.generator(), num_samples=n, space=space, sampling=sampling,
+                                     fallback=fallback, device=device, progress=False)
+        record = {"ppl": res.value, "ppl_std": res.std, "distance": res.distance, "space": space,
+                  "sampling": sampling, "epsilon": res.epsilon, "n_samples": res.n_samples, "n_kept": res.n_kept,
+                  "sample_seed": res.seed}
+        atomic_write(path, json.dumps(record, indent=2))
+        return record
+
     @property
     def finished_at(self) -> str:
         """When the run finished (UTC, ISO 8601): from its summary, else the time its result was written."""

@@ -1,0 +1,184 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # FakeCLR, Table 2: perceptual path length in Z and W
+#
+# Perceptual path length {cite}`karras2019stylegan` measures how much the image changes for a tiny step along a
+# latent path: large values mean abrupt changes, the latent discontinuity FakeCLR {cite}`li2022fakeclr` sets out
+# to remove. Its Table 2 gives, on FFHQ-2K, the mean and the standard deviation of the per-path values in z and in
+# w for the ADA-linear baseline, Instance-fake, Instance-perturbation and FakeCLR: Instance-perturbation lowers
+# both below the baseline and Instance-fake, and FakeCLR lowers them further.
+#
+# At `small` scale: the embedded `shapes` at 32 px on a 100-image subset (the runs of the interpolation page, three
+# seeds), StyleGAN2's PPL settings (epsilon 1e-4, slerp in z, lerp in w, t drawn along the whole path, values
+# between the 1st and 99th percentiles kept) on 2000 paths per run and space.
+
+# %% tags=["remove-cell"]
+# In Colab: fetch gancl (with paper_tables/) and install it; elsewhere this cell does nothing.
+import os, subprocess, sys
+if "google.colab" in sys.modules:
+    if not os.path.isdir("/content/gancl"):
+        subprocess.run(["git", "clone", "--depth", "1", "https://github.com/gancl/gancl", "/content/gancl"], check=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "/content/gancl"], check=True)
+    sys.path.insert(0, "/content/gancl")
+    os.chdir("/content/gancl")
+
+# %% tags=["parameters"]
+scale = "small"  # "smoke" (CI, seconds) | "small" (the published book) | "paper" (real data, GPUs)
+seeds = None  # number of seeds, or a list of seeds; None = the default of the scale
+dataset = "shapes"  # embedded: shapes, scenes; real (needs data_dir): cifar10, tiny_imagenet, folder
+data_dir = None  # folder holding the real data set
+device = "auto"  # auto, cpu, cuda, cuda:N, mps
+steps = None  # training steps per run; None = the default of the scale
+force = False  # retrain even when a finished run is in the run cache
+
+# %%
+from gancl.book import check_parameters
+
+check_parameters(scale=scale, seeds=seeds, dataset=dataset, data_dir=data_dir, device=device, steps=steps,
+                 force=force)
+
+# %%
+from gancl.book import scale_banner
+
+scale_banner(scale)
+
+# %% [markdown]
+# ## The paper's numbers
+#
+# `paper_tables/fakeclr_t2.csv`: one run per method at 256 px, LPIPS distance.
+
+# %%
+import pandas as pd
+
+from gancl import experiments, tables
+
+print(tables.info("fakeclr_t2").notes)
+paper = tables.load("fakeclr_t2").pivot_table(index="method", columns=["space", "metric"], values="value")
+paper = paper.reindex(list(experiments.FAKECLR_METHODS))
+paper
+
+# %% [markdown]
+# ## Reproduction
+#
+# The runs of `gancl.experiments.fakeclr_methods` (shared with the interpolation page), then PPL of each EMA
+# generator in both spaces, cached in its run folder.
+
+# %%
+from gancl.train import train_grid
+
+configs = experiments.fakeclr_methods(scale, dataset, data_dir, steps)
+run_seeds = experiments.seeds(scale, seeds, experiments.FAKECLR_SEEDS)
+n_eval = experiments.scale(scale).fd_count
+results, runs = train_grid(configs, run_seeds, force=force, device=device, n_eval=n_eval, on_diverge="record")
+
+n_ppl = experiments.FAKECLR_PPL_SAMPLES[experiments.scale(scale).name]
+rows = []
+for (label, seed), run in runs.items():
+    for space in ("z", "w"):
+        record = run.evaluate_ppl(space, n_ppl, force=force)
+        rows.append({"config": label, "seed": seed, "space": space, "ppl": record["ppl"],
+                     "ppl_std": record["ppl_std"], "distance": record["distance"]})
+ppl = pd.DataFrame(rows)
+distance = ppl["distance"].iloc[0]
+print(f"distance: {distance}; {n_ppl} paths per run and space")
+ppl.pivot_table(index=["config", "seed"], columns="space", values=["ppl", "ppl_std"]).round(1)
+
+# %% [markdown]
+# The distance is LPIPS, the paper's, only when its VGG16 weights are on disk; without them (the default, offline)
+# it is the squared distance between the domain classifier's features, so the values have another unit than the
+# paper's and only their order is compared.
+#
+# The reproduced Table 2: per method and space, the mean over seeds of the per-run PPL mean and of its per-path
+# standard deviation (± the spread over seeds).
+
+# %%
+import numpy as np
+
+
+def mean_pm(values) -> str:
+    values = np.asarray(values, dtype=float)
+    return f"{values.mean():.1f} ± {values.std(ddof=1):.1f}" if len(values) > 1 else f"{values.mean():.1f}"
+
+
+table = ppl.groupby(["config", "space"]).agg(mean=("ppl", mean_pm), std=("ppl_std", mean_pm)).unstack("space")
+table = table.swaplevel(axis=1).sort_index(axis=1).reindex(list(configs))
+table
+
+# %%
+import matplotlib.pyplot as plt
+
+from gancl.book.figures import seed_points
+
+fig, axes = plt.subplots(1, 2, figsize=(11, 3.2))
+for ax, space in zip(axes, ("z", "w")):
+    seed_points(ppl[ppl["space"] == space], value="ppl", order=list(configs), ax=ax,
+                title=f"PPL in {space} ({distance})", ylabel="PPL")
+fig.tight_layout()
+
+# %% [markdown]
+# ## Paper vs reproduced
+#
+# The orderings of the paper's Table 2, space by space and for the mean and the std of the path lengths, judged
+# with the verdict rule of the introduction (mean ± std intervals of the seeds apart).
+
+# %%
+from gancl.book import glue
+
+comparisons = {}
+for space in ("z", "w"):
+    for metric, column in (("PPL mean", "ppl"), ("PPL std", "ppl_std")):
+        reference = tables.paper_values("fakeclr_t2", metric, key="method", space=space)
+        reproduced = ppl[ppl["space"] == space].rename(columns={column: "value"})
+        comparisons[(space, metric)] = tables.compare(reference, reproduced)
+overview = pd.DataFrame([{"space": s, "metric": m, "verdict": c.verdict, "kendall_tau": round(c.kendall_tau, 2),
+                          "summary": c.summary} for (s, m), c in comparisons.items()])
+glue("ppl_verdict", tables.verdict_of(o for c in comparisons.values() for o in c.pairs["outcome"]))
+overview
+
+# %%
+comparisons[("w", "PPL mean")].style(caption="PPL mean in w: paper against reproduced")
+
+# %% [markdown]
+# Table 2's orderings: {glue:text}`ppl_verdict`.
+#
+# ## Reading the result
+#
+# Computed from the numbers above.
+
+# %%
+means = ppl.groupby(["space", "config"])["ppl"].mean()
+base = "StyleGAN2-ADA-Linear"
+parts = []
+for space in ("z", "w"):
+    ranked = means[space].sort_values()
+    change = {m: 100 * (means[space][m] / means[space][base] - 1) for m in configs if m != base and m in means[space]}
+    paper_change = {m: 100 * (paper.at[m, (space, "PPL mean")] / paper.at[base, (space, "PPL mean")] - 1)
+                    for m in change}
+    parts.append(f"in {space}, lowest first: " + ", ".join(f"{m} {v:.1f}" for m, v in ranked.items())
+                 + "; change of the mean against the baseline: "
+                 + ", ".join(f"{m} {change[m]:+.0f}% (paper {paper_change[m]:+.0f}%)" for m in change))
+taus = ", ".join(f"{s} {m}: {c.kendall_tau:+.2f}" for (s, m), c in comparisons.items())
+reading = f"PPL ({distance}) " + "; ".join(parts) + f". Kendall tau against the paper's values: {taus}."
+glue("ppl_reading", reading)
+print(reading)
+
+# %% [markdown]
+# {glue:text}`ppl_reading`
+#
+# ## Compute
+
+# %%
+done = results.dropna(subset=["fd"])
+print(tables.format_compute(done.to_dict("records")))
+print(f"Runs finished between {done['finished_at'].min()} and {done['finished_at'].max()} (UTC).")
