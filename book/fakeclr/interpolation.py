@@ -216,7 +216,7 @@ reading = (
     + f" of the random paths' steps. Inversion error (pixel MSE): "
     + ", ".join(f"{m} {means.at[m, 'inversion_mse']:.4f}" for m in configs)
     + f". Of the {len(checks)} claimed orderings, {counts.get('agrees', 0)} hold with separated seeds, "
-    f"{counts.get('reversed', 0)} are reversed and the rest overlap."
+    f"{counts.get('reversed', 0)} are reversed and the rest are not separated."
 )
 glue("interp_reading", reading)
 print(reading)

@@ -133,8 +133,11 @@ class Trainer:
     """
 
     def __init__(self, config: RunConfig, seed: int, run_dir, device: str = "auto"):
-        from accelerate import Accelerator
-        from accelerate.utils import DistributedDataParallelKwargs, set_seed
+        with warnings.catch_warnings():
+            # accelerate imports tqdm.auto, which warns inside a notebook without ipywidgets; gancl's bars are plain
+            warnings.filterwarnings("ignore", message="IProgress not found")
+            from accelerate import Accelerator
+            from accelerate.utils import DistributedDataParallelKwargs, set_seed
 
         self.cfg = config.validate()
         self.seed = int(seed)
