@@ -16,10 +16,11 @@
 # FakeCLR {cite}`li2022fakeclr` traces the gains of contrastive learning in data-efficient GANs to the continuity of
 # the latent space. With 100 training images a StyleGAN2 tends to remember them: inverting two training images and
 # walking the latent path between them, its frames stay on one image, then jump to the next. The paper shows such
-# paths (Fig. 1 on the 100-image Obama set, Fig. 6 on FFHQ-100) for the StyleGAN2-ADA baselines and the contrastive
-# variants, prints under each frame the mean absolute pixel difference to the previous frame, and outlines the
-# frames where it exceeds a threshold. Instance-perturbation (contrast a fake with the fake of a slightly perturbed
-# latent, Eq. 8) and FakeCLR give paths without such jumps and better inversions.
+# paths (Fig. 1 on the 100-image Obama set, with a threshold of 0.2; Fig. 6 on FFHQ-2K, with 0.15) for the
+# StyleGAN2-ADA baselines and the contrastive variants, prints under each frame the mean absolute pixel difference
+# to the previous frame, and outlines the frames where it exceeds the threshold. Instance-perturbation (contrast a
+# fake with the fake of a slightly perturbed latent, Eq. 8) and FakeCLR give paths without such jumps, more varied
+# frames and better inversions.
 #
 # At `small` scale: the embedded `shapes` at 32 px, a 100-image subset, DiffAugment on a linear strength schedule
 # (ADA-linear) as the baseline, batch 16 and 600 steps (about 96 passes over the subset), three seeds. The runs are
