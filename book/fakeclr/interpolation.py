@@ -221,14 +221,20 @@ reading = (
 )
 glue("interp_reading", reading)
 print(reading)
+largest = max(float(res.differences.max()) for res in paths.values())
+context = (f"No step of any path here exceeds {spec['threshold']:g} (the largest is {largest:.3f}), and the samples "
+           f"are far from real images: precision against the held-out images is at most "
+           f"{results['precision'].max():.3f} over the {len(results)} runs.")
+glue("interp_context", context)
+print(context)
 
 # %% [markdown]
 # {glue:text}`interp_reading`
 #
 # The paper's jumps come from a generator that has memorised its 100 images: between two of them there is nothing
-# it has learnt to draw. A generator early in training, as here, has not memorised its subset yet (see its samples
-# and inversion errors), so its paths have little to jump between; the comparison says how the four objectives
-# shape the latent space at this point of training, not after the paper's days of it.
+# it has learnt to draw. {glue:text}`interp_context` These generators have not reached that point, so their paths
+# have nothing to jump between; the comparison says how the four objectives shape the latent space early in
+# training, not after the paper's days of it.
 #
 # ## Compute
 
