@@ -5,8 +5,8 @@ Baseline: the compact StyleGAN2 with DiffAugment on the ADA-linear schedule (pre
 forward on perturbed fakes), the queue with forgetting factor and diversity-aware size, and the G-side term. Both
 run through gancl's trainer (D and G steps, lazy R1, EMA), in alternating rounds, compared by their medians so
 machine noise hits both alike. The FakeCLR preset runs its no-gradient key path (perturbed fakes, momentum D) in
-bf16; the same objective with float32 keys is timed too, to show what that choice buys on this machine. The paper's supplement Table 6 has FakeCLR at 1.73x its baseline (InsGen-based code,
-two A100s); the target here is <= 1.25x.
+bf16; the same objective with float32 keys is timed too, to show what that choice buys on this machine. The paper's
+supplement Table 6 has FakeCLR at 1.73x its baseline (InsGen-based code, two A100s); the target here is <= 1.25x.
 
     python benchmarks/fakeclr.py [--scale small] [--steps 10] [--rounds 5]
 """

@@ -269,6 +269,16 @@ def _r1_gamma(resolution: int, batch_size: int) -> float:
     return 0.0002 * resolution * resolution / batch_size
 
 
+def _stylegan2_budget(scale_name: str, budgets: dict) -> dict:
+    """Overrides for a page budget {scale: (batch, steps)} on the StyleGAN2 recipe: the batch, the steps, and R1's
+    gamma recomputed for the batch; {} at a scale the budget does not name (the preset's own)."""
+    if scale(scale_name).name not in budgets:
+        return {}
+    batch, steps = budgets[scale(scale_name).name]
+    return {"optim.batch_size": batch, "optim.steps": steps,
+            "loss.r1_gamma": _r1_gamma(scale(scale_name).resolution, batch)}
+
+
 def _stylegan2_recipe(c: RunConfig) -> RunConfig:
     return c.replace(**{"model.d_spectral_norm": False, "loss.adv": "nonsat", "optim.lr_g": 0.0025,
                         "optim.lr_d": 0.0025, "optim.betas": (0.0, 0.99),
@@ -303,10 +313,9 @@ register("dual/san_contrastive")(lambda s: _dual(s, True, True, False))
 register("dual/san_refattn")(lambda s: _dual(s, True, False, True))
 register("dual/san_refattn_contrastive")(lambda s: _dual(s, True, True, True))
 
-#: The reference-attention pages at `small`: batch 16 and 600 steps (9.6k images, about 2.5 min a run on 2 CPU
-#: cores), so that Tables 6, 3 and 4 (30 runs) fit in 90 minutes.
-DUAL_SMALL_BATCH = 16
-DUAL_SMALL_STEPS = 600
+#: The reference-attention pages' budget, (batch, steps) per scale: at `small` 600 steps at batch 16 (9.6k images,
+#: about 2.5 min a run on 2 CPU cores), so that Tables 6, 3 and 4 (30 runs) fit in 90 minutes.
+DUAL_BUDGET = {"small": (16, 600)}
 #: Table 4 at `small` trains two seeds per data size (the 2000-image runs are Table 6's).
 DUAL_T4_SEEDS = {"small": (0, 1)}
 #: Table 4's subset sizes: the paper's 1k-100k at 128 px; at the smaller scales a range around the default
@@ -320,9 +329,7 @@ DUAL_T4_METHODS = {"StyleGAN2": "dual/san", "StyleGAN2 + ref attn": "dual/san_re
 def _dual_page(name: str, scale_name: str, dataset: Optional[str], data_dir: Optional[str], steps: Optional[int],
                **overrides) -> RunConfig:
     """A Dual-attention preset with the pages' shared budget, so runs that pages share hit one cache entry."""
-    if scale(scale_name).name == "small":
-        overrides.update({"optim.batch_size": DUAL_SMALL_BATCH, "optim.steps": DUAL_SMALL_STEPS,
-                          "loss.r1_gamma": _r1_gamma(scale(scale_name).resolution, DUAL_SMALL_BATCH)})
+    overrides.update(_stylegan2_budget(scale_name, DUAL_BUDGET))
     overrides.update(page_overrides(dataset, data_dir, steps))
     return preset(name, scale_name, **overrides)
 
@@ -476,15 +483,16 @@ FAKECLR_T1 = {"StyleGAN2-ADA-Linear": "fakeclr/baseline", "Instance-real": "fake
 #: Table 2 and Fig. 1/6's methods -> presets.
 FAKECLR_METHODS = {"StyleGAN2-ADA-Linear": "fakeclr/baseline", "Instance-fake": "fakeclr/instance_fake",
                    "Instance-perturbation": "fakeclr/instance_perturbation", "FakeCLR": "fakeclr/fakeclr"}
-#: Table 5's rows: the components added one by one to the ADA-linear baseline (label -> loss overrides of the
-#: Instance-perturbation preset; the last row is the full FakeCLR preset).
+#: Table 5's rows: the components added one by one to the ADA-linear baseline (label -> preset and overrides; the
+#: last row is the full FakeCLR preset).
 FAKECLR_T5 = {
-    "StyleGAN2-ADA-Linear": None,
-    "+ Instance-perturbation": {},
-    "+ noise-related latent augmentation": {"loss.noise_related": True},
-    "+ forgetting factor": {"loss.noise_related": True, "loss.forgetting_factor": True},
-    "+ diversity-aware queue": {"loss.noise_related": True, "loss.forgetting_factor": True,
-                                "loss.diversity_queue": True},
+    "StyleGAN2-ADA-Linear": ("fakeclr/baseline", {}),
+    "+ Instance-perturbation": ("fakeclr/instance_perturbation", {}),
+    "+ noise-related latent augmentation": ("fakeclr/instance_perturbation", {"loss.noise_related": True}),
+    "+ forgetting factor": ("fakeclr/instance_perturbation",
+                            {"loss.noise_related": True, "loss.forgetting_factor": True}),
+    "+ diversity-aware queue": ("fakeclr/instance_perturbation", {"loss.noise_related": True,
+                                "loss.forgetting_factor": True, "loss.diversity_queue": True}),
 }
 
 
@@ -506,11 +514,7 @@ def _fakeclr_page(name: str, scale_name: str, dataset: Optional[str], data_dir: 
     """A FakeCLR preset with the pages' shared budget (so runs that pages share hit one cache entry), on a subset of
     ``count`` images (default the preset's 100) with the queue sized for it, and the ADA-linear ramp reaching full
     strength at half of the run's steps."""
-    name_scale = scale(scale_name).name
-    if name_scale in FAKECLR_BUDGET:
-        batch, budget = FAKECLR_BUDGET[name_scale]
-        overrides.update({"optim.batch_size": batch, "optim.steps": budget,
-                          "loss.r1_gamma": _r1_gamma(scale(scale_name).resolution, batch)})
+    overrides.update(_stylegan2_budget(scale_name, FAKECLR_BUDGET))
     overrides.update(page_overrides(dataset, data_dir, steps))
     base = preset(name, scale_name, **overrides)
     count = base.data.count if count is None else int(count)
@@ -541,14 +545,8 @@ def fakeclr_table5(scale_name: str, dataset: Optional[str] = None, data_dir: Opt
     """FakeCLR Table 5: FakeCLR's components added one by one to the baseline on one subset (``count`` images,
     default the first of :data:`FAKECLR_SIZES`). Returns the labels of :data:`FAKECLR_T5` -> RunConfig."""
     count = FAKECLR_SIZES[scale(scale_name).name][0] if count is None else int(count)
-    configs = {}
-    for label, extra in FAKECLR_T5.items():
-        if extra is None:
-            configs[label] = _fakeclr_page("fakeclr/baseline", scale_name, dataset, data_dir, steps, count=count)
-        else:
-            configs[label] = _fakeclr_page("fakeclr/instance_perturbation", scale_name, dataset, data_dir, steps,
-                                           count=count, **extra)
-    return configs
+    return {label: _fakeclr_page(name, scale_name, dataset, data_dir, steps, count=count, **extra)
+            for label, (name, extra) in FAKECLR_T5.items()}
 
 
 register("fakeclr/baseline")(lambda s: _fakeclr(s))

@@ -15,6 +15,11 @@ from typing import Optional
 
 from gancl.models import ModelConfig
 
+def _added_later(default):
+    """A config field added after runs were cached: out of :meth:`RunConfig.identity` while at its default."""
+    return field(default=default, metadata={"added_later": True})
+
+
 ADV_LOSSES = ("hinge", "nonsat", "dual_contrastive")
 #: Conditioning objectives: "proj" lives in D's head; the others add a loss term (ContraGAN Table 1 rows).
 COND_LOSSES = ("none", "proj", "acgan", "pnca", "ntxent", "eq7", "2c")
@@ -86,7 +91,7 @@ class LossConfig:
     authors_constant_bias: bool = False
     #: precision of FakeCLR's no-gradient key path (the perturbed fakes and the momentum-D forward): "float32", or
     #: "bfloat16" (autocast; on CPUs with AMX/AVX512-BF16 it makes the keys ~2x cheaper, see benchmarks/fakeclr.py)
-    instance_key_precision: str = "float32"
+    instance_key_precision: str = _added_later("float32")
     r1_gamma: float = 0.0
     r1_every: int = 1
 
@@ -182,17 +187,17 @@ class RunConfig:
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
-    #: fields added after runs were cached, with their defaults: at the default they are left out of the identity,
-    #: so adding a setting does not rename every cached run
-    _LATER_FIELDS = {("loss", "instance_key_precision"): "float32"}
-
     def identity(self) -> dict:
+        """The fields that can change a run's results; a field declared with :func:`_added_later` is left out
+        while it holds its default, so adding a setting does not rename every cached run."""
         d = self.to_dict()
         for k in self._NOT_IDENTITY:
             d.pop(k, None)
-        for (part, key), default in self._LATER_FIELDS.items():
-            if d[part].get(key) == default:
-                d[part].pop(key)
+        for name in ("data", "model", "loss", "optim", "eval"):
+            part = getattr(self, name)
+            for f in dataclasses.fields(part):
+                if f.metadata.get("added_later") and getattr(part, f.name) == f.default:
+                    d[name].pop(f.name)
         return d
 
     def run_id(self, seed: int) -> str:
