@@ -477,6 +477,8 @@ FAKECLR_SEEDS = {"small": (0, 1, 2)}
 FAKECLR_T1_SEEDS = {"small": (0, 1)}
 #: Subset sizes: the paper's FFHQ-100/1K/2K/5K; below, the 100-image regime of the pages and a 10x larger subset.
 FAKECLR_SIZES = {"smoke": (100, 1000), "small": (100, 1000), "paper": (100, 1000, 2000, 5000)}
+#: The paper's column for each subset size (Tables 1 and 5 report FFHQ subsets).
+FAKECLR_PAPER_COLUMNS = {100: "FFHQ-100", 1000: "FFHQ-1K", 2000: "FFHQ-2K", 5000: "FFHQ-5K"}
 #: Table 1's rows (the paper's labels) -> presets.
 FAKECLR_T1 = {"StyleGAN2-ADA-Linear": "fakeclr/baseline", "Instance-real": "fakeclr/instance_real",
               "Instance-fake": "fakeclr/instance_fake", "Instance-perturbation": "fakeclr/instance_perturbation"}

@@ -293,16 +293,25 @@ def _pair_outcome(a: pd.Series, b: pd.Series, better: str) -> str:
     return "agrees" if _is_better(a["reproduced_mean"], b["reproduced_mean"], better) else "reversed"
 
 
+def format_mean_std(mean: float, std: float, fmt: str = "{:.2f}") -> str:
+    """"mean ± std" with ``fmt`` for both; the mean alone when std is NaN (one seed)."""
+    return fmt.format(mean) if math.isnan(std) else f"{fmt.format(mean)} ± {fmt.format(std)}"
+
+
+def mean_std(values: Iterable[float], fmt: str = "{:.2f}") -> str:
+    """Per-seed values as "mean ± std" (sample std, ddof=1), NaN values (diverged runs) left out; "n/a" if none."""
+    kept = pd.Series(list(values), dtype=float).dropna()
+    return "n/a" if kept.empty else format_mean_std(kept.mean(), kept.std(), fmt)
+
+
 def style_comparison(comparison: Comparison, caption: str | None = None, precision: int = 3):
     """A Styler for a page: paper value and rank beside reproduced mean ± std and rank; rank 1 in bold."""
     table = comparison.table
     shown = pd.DataFrame({
         f"paper {comparison.metric}": table["paper"].map(lambda v: f"{v:.{precision}f}"),
         "paper rank": table["paper_rank"],
-        "reproduced (mean ± std)": [
-            f"{m:.{precision}f} ± {s:.{precision}f}" if not math.isnan(s) else f"{m:.{precision}f}"
-            for m, s in zip(table["reproduced_mean"], table["reproduced_std"])
-        ],
+        "reproduced (mean ± std)": [format_mean_std(m, s, f"{{:.{precision}f}}")
+                                    for m, s in zip(table["reproduced_mean"], table["reproduced_std"])],
         "reproduced rank": table["reproduced_rank"],
         "seeds": table["seeds"],
     }, index=table.index)

@@ -213,3 +213,10 @@ def test_folder_val_split_is_held_out_from_train(tmp_path):
     assert not rows(train) & rows(val) and train.source_size == val.source_size == 10
     big_val = data.get_dataset("folder", 16, "val", count=50, data_dir=str(tmp_path))  # capped to the folder
     assert len(big_val) == 10
+
+
+def test_to_uint8_maps_the_float_range_and_passes_uint8_through():
+    x = torch.tensor([-1.5, -1.0, 0.0, 1.0, 2.0])
+    assert data.to_uint8(x).tolist() == [0, 0, 128, 255, 255]
+    u = torch.tensor([0, 7, 255], dtype=torch.uint8)
+    assert data.to_uint8(u) is u

@@ -69,7 +69,8 @@ from gancl import experiments, tables
 
 print(tables.info("fakeclr_t1").notes)
 paper_t1 = tables.load("fakeclr_t1").pivot_table(index="method", columns="dataset", values="value")
-paper_t1 = paper_t1.reindex(columns=["FFHQ-100", "FFHQ-1K", "FFHQ-2K", "FFHQ-5K"])
+ffhq = experiments.FAKECLR_PAPER_COLUMNS  # subset size -> the paper's column
+paper_t1 = paper_t1.reindex(columns=list(ffhq.values()))
 paper_t1
 
 # %%
@@ -111,18 +112,7 @@ results_t1["method"] = [label.split(" @ ")[0] for label in results_t1["config"]]
 results_t1[["method", "size", "seed", "fd", "precision", "recall", "diverged"]].round(3)
 
 # %%
-import numpy as np
-
-
-def mean_pm(values) -> str:
-    values = np.asarray(values, dtype=float)
-    values = values[~np.isnan(values)]
-    if len(values) == 0:
-        return "diverged"
-    return f"{values.mean():.2f} ± {values.std(ddof=1):.2f}" if len(values) > 1 else f"{values.mean():.2f}"
-
-
-table_t1 = results_t1.groupby(["method", "size"])["fd"].agg(mean_pm).unstack("size")
+table_t1 = results_t1.groupby(["method", "size"])["fd"].agg(tables.mean_std).unstack("size")
 table_t1.reindex(list(experiments.FAKECLR_T1))
 
 # %%
@@ -146,7 +136,6 @@ fig.tight_layout()
 # %%
 from gancl.book import glue
 
-ffhq = {100: "FFHQ-100", 1000: "FFHQ-1K", 2000: "FFHQ-2K", 5000: "FFHQ-5K"}
 comparisons_t1 = {}
 for n in all_sizes:
     if n not in ffhq:
@@ -178,7 +167,7 @@ for n, c in comparisons_t1.items():
 configs_t5 = experiments.fakeclr_table5(scale, dataset, data_dir, steps)
 results_t5, runs_t5 = train_grid(configs_t5, seeds_first, force=force, device=device, n_eval=n_eval,
                                  on_diverge="record")
-table_t5 = results_t5.groupby("config", sort=False)["fd"].agg(mean_pm).rename("FD (domain)").to_frame()
+table_t5 = results_t5.groupby("config", sort=False)["fd"].agg(tables.mean_std).rename("FD (domain)").to_frame()
 table_t5["change vs previous row"] = results_t5.groupby("config", sort=False)["fd"].mean().diff().round(2)
 table_t5
 
@@ -194,7 +183,7 @@ fig.axes[0].tick_params(axis="x", labelsize=7, labelrotation=15)
 
 # %%
 n_t5 = configs_t5[next(iter(configs_t5))].data.count
-reference_t5 = paper_t5[(paper_t5["dataset"] == ffhq.get(n_t5, "FFHQ-100")) & (paper_t5["metric"] == "FID")]
+reference_t5 = paper_t5[(paper_t5["dataset"] == ffhq[n_t5]) & (paper_t5["metric"] == "FID")]
 reference_t5 = reference_t5.set_index("config")["value"].rename("FID")
 reference_t5.attrs["better"] = "lower"
 comparison_t5 = tables.compare(reference_t5, results_t5.rename(columns={"fd": "value"}).dropna(subset=["value"]))
@@ -203,7 +192,7 @@ steps_t5 = tables.check_orderings(results_t5.dropna(subset=["fd"]),
                                   [(labels_t5[i + 1], labels_t5[i]) for i in range(len(labels_t5) - 1)], value="fd")
 glue("t5_verdict", comparison_t5.verdict)
 glue("t5_steps_verdict", tables.verdict_of(steps_t5["outcome"]))
-display(comparison_t5.style(caption=f"Table 5 at {n_t5} images against {ffhq.get(n_t5, 'FFHQ-100')}"))
+display(comparison_t5.style(caption=f"Table 5 at {n_t5} images against {ffhq[n_t5]}"))
 steps_t5.round(2)
 
 # %% [markdown]
@@ -235,18 +224,21 @@ reading = (
 glue("ablation_reading", reading)
 print(reading)
 everything = pd.concat([results_t1, results_t5]).drop_duplicates("run_id")
-context = (f"Precision against the held-out images is at most {everything['precision'].max():.3f} over the "
-           f"{len(everything)} runs here: the samples are not yet images of the data set.")
+paper_gap = paper_t1[ffhq[100]]
+context = (f"In the paper the gaps are largest at 100 images (FID {paper_gap['StyleGAN2-ADA-Linear']:g} for the "
+           f"baseline, {paper_gap['Instance-perturbation']:g} with Instance-perturbation), where its account has the "
+           f"baseline memorise the subset over long training, which the perturbation term counters. Here each run "
+           f"has {configs_t5[labels_t5[0]].optim.steps} steps, and precision against the held-out images is at most "
+           f"{everything['precision'].max():.3f} over the {len(everything)} runs: the samples are not yet images of "
+           f"the data set.")
 glue("ablation_context", context)
 print(context)
 
 # %% [markdown]
 # {glue:text}`ablation_reading`
 #
-# In the paper the gaps are largest at 100 images (FID 82 for the baseline, 43 with Instance-perturbation), where
-# its account has the baseline memorise the subset over long training, which the perturbation term counters.
-# {glue:text}`ablation_context` With 600 steps none of these generators has had time to memorise, so the
-# differences measured are those of early training, and the spread between seeds is larger than most of them.
+# {glue:text}`ablation_context` None of these generators has had time to memorise, so the differences measured
+# are those of early training.
 #
 # ## Compute
 

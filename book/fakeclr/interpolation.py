@@ -85,10 +85,9 @@ results[["config", "seed", "fd", "precision", "recall", "diverged"]].round(3)
 # image reconstructs them closely.
 
 # %%
-import numpy as np
 import pandas as pd
-import torch
 
+from gancl import tables
 from gancl.data import get_dataset
 from gancl.metrics import interpolation_smoothness, invert
 
@@ -170,10 +169,7 @@ for (label, seed), run in runs.items():
     })
 summary_runs = pd.DataFrame(records)
 columns = [c for c in summary_runs.columns if c not in ("config", "seed")]
-agg = summary_runs.groupby("config")[columns].agg(["mean", "std"]).reindex(list(configs))
-summary = pd.DataFrame({c: [f"{m:.4g} ± {s:.2g}" if not np.isnan(s) else f"{m:.4g}"
-                            for m, s in zip(agg[(c, "mean")], agg[(c, "std")])] for c in columns}, index=agg.index)
-summary
+summary_runs.groupby("config")[columns].agg(lambda v: tables.mean_std(v, "{:.3g}")).reindex(list(configs))
 
 # %% [markdown]
 # ## Paper vs reproduced
@@ -184,8 +180,6 @@ summary
 # inversion error, with the verdict rule of the introduction (mean ± std intervals of the seeds apart).
 
 # %%
-from gancl import tables
-
 claimed = [("FakeCLR", "StyleGAN2-ADA-Linear"), ("Instance-perturbation", "StyleGAN2-ADA-Linear"),
            ("FakeCLR", "Instance-fake"), ("Instance-perturbation", "Instance-fake")]
 checks = []
@@ -204,7 +198,7 @@ checks[["measure", "better_claimed", "worse_claimed", "mean_better_claimed", "me
 # Computed from the numbers above.
 
 # %%
-means = agg.xs("mean", axis=1, level=1)
+means = summary_runs.groupby("config")[columns].mean()
 order = means["step_mean_inverted"].sort_values().index.tolist()
 counts = checks["outcome"].value_counts()
 reading = (

@@ -103,15 +103,11 @@ ppl.pivot_table(index=["config", "seed"], columns="space", values=["ppl", "ppl_s
 # standard deviation (± the spread over seeds).
 
 # %%
-import numpy as np
+def mean_std(values) -> str:
+    return tables.mean_std(values, "{:.1f}")
 
 
-def mean_pm(values) -> str:
-    values = np.asarray(values, dtype=float)
-    return f"{values.mean():.1f} ± {values.std(ddof=1):.1f}" if len(values) > 1 else f"{values.mean():.1f}"
-
-
-table = ppl.groupby(["config", "space"]).agg(mean=("ppl", mean_pm), std=("ppl_std", mean_pm)).unstack("space")
+table = ppl.groupby(["config", "space"]).agg(mean=("ppl", mean_std), std=("ppl_std", mean_std)).unstack("space")
 table = table.swaplevel(axis=1).sort_index(axis=1).reindex(list(configs))
 table
 

@@ -20,13 +20,11 @@ def sample_rows(generators: dict, n: int = 10, num_classes: int = 0, seed: int =
     Returns:
         The matplotlib figure.
     """
-    from gancl.data import to_uint8
-
     rows = {}
     for label, G in generators.items():
         z = torch.randn(n, G.z_dim, generator=torch.Generator().manual_seed(seed))
         y = torch.arange(n) % num_classes if num_classes and getattr(G, "num_classes", 0) else None
-        rows[label] = to_uint8(G(z, y))
+        rows[label] = G(z, y)
     if real is not None:
         rows["real"] = real[:n]
     return image_rows(rows, title)
@@ -273,7 +271,7 @@ def interpolation_strips(strips: dict, threshold: float, title: Optional[str] = 
     steps = max(len(frames) for _, (frames, _) in rows)
     fig, axes = plt.subplots(len(rows), steps, figsize=(0.85 * steps + 2.2, 1.05 * len(rows) + 0.5), squeeze=False)
     for r, (label, (frames, diffs)) in enumerate(rows):
-        images = (frames if frames.dtype == torch.uint8 else to_uint8(frames)).permute(0, 2, 3, 1).numpy()
+        images = to_uint8(frames).permute(0, 2, 3, 1).numpy()
         for t in range(steps):
             ax = axes[r, t]
             ax.set_xticks([])
@@ -310,8 +308,7 @@ def image_rows(rows: dict, title: Optional[str] = None):
     n = max(len(images) for images in rows.values())
     fig, axes = plt.subplots(len(rows), 1, figsize=(n * 0.8 + 2, len(rows) * 0.85 + 0.4), squeeze=False)
     for ax, (label, images) in zip(axes[:, 0], rows.items()):
-        images = images if images.dtype == torch.uint8 else to_uint8(images)
-        ax.imshow(torch.cat(list(images.permute(0, 2, 3, 1)), dim=1).numpy(), interpolation="nearest")
+        ax.imshow(torch.cat(list(to_uint8(images).permute(0, 2, 3, 1)), dim=1).numpy(), interpolation="nearest")
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)

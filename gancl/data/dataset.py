@@ -72,5 +72,7 @@ def to_float(images: torch.Tensor) -> torch.Tensor:
 
 
 def to_uint8(images: torch.Tensor) -> torch.Tensor:
-    """float [-1, 1] -> uint8 [0, 255] (clamped), any leading shape."""
+    """float [-1, 1] -> uint8 [0, 255] (clamped), any leading shape; uint8 images are returned as they are."""
+    if images.dtype == torch.uint8:
+        return images
     return images.detach().add(1.0).mul(127.5).round_().clamp_(0, 255).to(torch.uint8)

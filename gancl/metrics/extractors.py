@@ -56,8 +56,7 @@ def check_images(images: torch.Tensor, name: str = "images") -> torch.Tensor:
 
 def quantize(images: torch.Tensor) -> torch.Tensor:
     """Float images in [-1, 1] -> uint8 (rounded, clamped), as when saved to PNG; uint8 passes through."""
-    images = check_images(images)
-    return images if images.dtype == torch.uint8 else to_uint8(images)
+    return to_uint8(check_images(images))
 
 
 class FeatureExtractor:

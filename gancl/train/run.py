@@ -93,13 +93,14 @@ class RunResult:
         Returns {"ppl": trimmed mean, "ppl_std": std of the kept per-path values, "distance", "space", "sampling",
         "epsilon", "n_samples", "n_kept", "sample_seed"}.
         """
-        from gancl.metrics import domain_extractor, perceptual_path_length
+        from gancl.metrics import domain_extractor, lpips_available, perceptual_path_length
 
         path = self.run_dir / f"ppl-{space}-{sampling}-{n}.json"
         if path.exists() and not force:
             return json.loads(path.read_text())
         d = self.config.data
-        fallback = domain_extractor(d.name, d.resolution, data_dir=d.data_dir, progress=False)
+        fallback = None if lpips_available() else domain_extractor(d.name, d.resolution, data_dir=d.data_dir,
+                                                                   progress=False)
         res = perceptual_path_length(self.generator(), num_samples=n, space=space, sampling=sampling,
                                      fallback=fallback, device=device, progress=False)
         record = {"ppl": res.value, "ppl_std": res.std, "distance": res.distance, "space": space,
