@@ -1,11 +1,12 @@
 """Object-level FD: locating objects with a presence classifier's activation map, cropping, checking against boxes."""
 
+import math
 from types import SimpleNamespace
 
 import pytest
 import torch
 
-from gancl.metrics import localisation_accuracy, locate_objects, object_crops
+from gancl.metrics import crop_agreement, localisation_accuracy, locate_objects, object_crops
 from gancl.metrics.domain import DomainClassifier
 from gancl.metrics.objects import ObjectLocations, class_maps
 
@@ -65,6 +66,17 @@ def test_localisation_accuracy_counts_centres_inside_a_box_of_the_same_class():
     far = boxes.clone()
     far[1, 0] = torch.tensor([10.0, 0.0, 16.0, 4.0])
     assert localisation_accuracy(found, obj_class, far) == 0.5  # right class, wrong place in image 1
+
+
+def test_crop_agreement_is_the_share_of_crops_the_describer_names_like_the_locator():
+    found = locate_objects(colour_locator(), scene())  # labels [0, 1]
+    # a describer whose head reads the class off the first feature: positive -> class 1, else class 0
+    head = lambda feats: torch.stack([-feats[:, 0], feats[:, 0]], 1)
+    describer = SimpleNamespace(predict_from_features=lambda feats: head(feats).argmax(1))
+    assert crop_agreement(torch.tensor([[-1.0], [1.0]]), found, describer) == 1.0
+    assert crop_agreement(torch.tensor([[1.0], [1.0]]), found, describer) == 0.5  # the red crop called class 1
+    empty = ObjectLocations(torch.zeros(0, dtype=torch.long), torch.zeros(0, dtype=torch.long), torch.zeros(0, 2))
+    assert math.isnan(crop_agreement(torch.zeros(0, 1), empty, describer))
 
 
 def test_single_label_classifiers_cannot_locate():

@@ -110,6 +110,18 @@ def crop_size(resolution: int) -> int:
     return max(8, resolution // 2)
 
 
+def crop_agreement(feats: torch.Tensor, objects: ObjectLocations, describer) -> float:
+    """Share of located objects whose crop the single-object classifier ``describer`` puts in the class the locator
+    found: ``feats`` (M, dim) are the crops' ``describer`` features. NaN when no object was found.
+
+    The locator fires on anything that raises a class's score (a coloured blob can); a crop that the independently
+    trained single-object classifier also names that class holds something shaped like the object.
+    """
+    if len(objects) == 0:
+        return float("nan")
+    return float((describer.predict_from_features(feats) == objects.label).float().mean())
+
+
 def object_features(images: torch.Tensor, locator, describer, size: int) -> tuple[torch.Tensor, ObjectLocations]:
     """Locate the objects of ``images``, crop them and describe the crops: ((M, dim) features, locations)."""
     objects = locate_objects(locator, images)
@@ -128,7 +140,9 @@ def evaluate_objects(G, dataset: str = "scenes", resolution: int = 32, n: int = 
     Objects of both sides are located by the ``dataset`` presence classifier and described by the single-object
     ``shapes`` classifier (see the module docstring). Returns a flat dict: ``object_fd`` (all objects),
     ``object_fd/<class name>`` per class, ``real_objects``, ``fake_objects``, ``localisation_accuracy`` (on the
-    real images, against their boxes), ``crop_size`` and ``n``.
+    real images, against their boxes), ``real_agreement`` and ``fake_agreement`` (:func:`crop_agreement`: a blob
+    that fires the locator rarely looks like the same class to the single-object classifier), ``crop_size`` and
+    ``n``.
     """
     from gancl.metrics._tensors import module_device
     from gancl.metrics.domain import domain_extractor
@@ -148,7 +162,9 @@ def evaluate_objects(G, dataset: str = "scenes", resolution: int = 32, n: int = 
 
     out = {"object_fd": frechet_distance_from_features(real_feats, fake_feats), "real_objects": len(real_objects),
            "fake_objects": len(fake_objects), "crop_size": size, "n": n,
-           "localisation_accuracy": localisation_accuracy(real_objects, real.obj_class, real.obj_boxes)}
+           "localisation_accuracy": localisation_accuracy(real_objects, real.obj_class, real.obj_boxes),
+           "real_agreement": crop_agreement(real_feats, real_objects, describer),
+           "fake_agreement": crop_agreement(fake_feats, fake_objects, describer)}
     _, per_class = intra_class_fd(real_feats, real_objects.label, fake_feats, fake_objects.label, min_count=20)
     names = real.class_names or [str(k) for k in range(locator.num_classes)]
     out.update({f"object_fd/{names[k]}": v for k, v in per_class.items()})
