@@ -96,7 +96,9 @@ def test_msconD_pages_share_runs_and_add_scales_from_the_coarsest():
     assert fig2["MsConD"].run_id(0) == scales["MsConD 1-8"].run_id(0)
     assert scales["MsConD 1-4"].model.multiscale_res == (4,) and scales["MsConD 1-4"].loss.ms_contrastive_weight > 0
     assert scales["MultiscaleD 1-4"].loss.ms_contrastive_weight == 0
-    assert {c.optim.steps for c in scales.values()} == {experiments.MSCOND_SMALL_STEPS}
+    batch, steps = experiments.MSCOND_BUDGET["small"]
+    assert {(c.optim.batch_size, c.optim.steps) for c in scales.values()} == {(batch, steps)}
+    assert {c.loss.r1_gamma for c in scales.values()} == {0.0002 * 32 * 32 / batch}  # R1 gamma follows the batch
     assert list(experiments.msconD_scales("paper"))[-1] == "MsConD 1-16"  # the paper's branches at 16 and 8
     assert experiments.msconD_fig2("paper", "folder", "/data/city")["MsConD"].data.data_dir == "/data/city"
 
