@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from gancl.metrics import crop_agreement, localisation_accuracy, locate_objects, object_crops
+from gancl.metrics import crop_agreement, evaluate_objects, localisation_accuracy, locate_objects, object_crops
 from gancl.metrics.domain import DomainClassifier
 from gancl.metrics.objects import ObjectLocations, class_maps
 
@@ -23,7 +23,7 @@ def colour_locator():
         net.head.weight.copy_(torch.eye(2))
         net.head.bias.fill_(-0.5)
     return SimpleNamespace(config=SimpleNamespace(task="multilabel"), device=torch.device("cpu"), net=net,
-                           _resize=lambda x: x)
+                           _resize=lambda x: x, num_classes=2)
 
 
 def scene():
@@ -77,6 +77,40 @@ def test_crop_agreement_is_the_share_of_crops_the_describer_names_like_the_locat
     assert crop_agreement(torch.tensor([[1.0], [1.0]]), found, describer) == 0.5  # the red crop called class 1
     empty = ObjectLocations(torch.zeros(0, dtype=torch.long), torch.zeros(0, dtype=torch.long), torch.zeros(0, 2))
     assert math.isnan(crop_agreement(torch.zeros(0, 1), empty, describer))
+
+
+class MeanColour:
+    """A stand-in single-object describer: a crop's mean colour as its features, the brightest channel as its class."""
+
+    dim = 3
+
+    def __call__(self, crops, progress=False):
+        return crops.float().mean((2, 3))
+
+    def predict_from_features(self, feats):
+        return feats.argmax(1)
+
+
+class Black(torch.nn.Module):
+    """A generator that draws nothing: every image black."""
+
+    z_dim, num_classes = 8, 0
+
+    def __init__(self):
+        super().__init__()
+        self.unused = torch.nn.Parameter(torch.zeros(()))
+
+    def forward(self, z, y=None):
+        return -torch.ones(z.shape[0], 3, 16, 16)
+
+
+def test_a_generator_without_objects_gets_nan_object_fd_not_an_error(monkeypatch):
+    extractors = {"scenes": colour_locator(), "shapes": MeanColour()}
+    monkeypatch.setattr("gancl.metrics.domain.domain_extractor", lambda dataset, *a, **k: extractors[dataset])
+    out = evaluate_objects(Black(), "scenes", 16, n=64)
+    assert out["real_objects"] >= 2 and out["fake_objects"] == 0
+    assert math.isnan(out["object_fd"]) and math.isnan(out["fake_agreement"]) and 0 <= out["real_agreement"] <= 1
+    assert not [key for key in out if key.startswith("object_fd/")]  # no class has 20 objects on both sides
 
 
 def test_single_label_classifiers_cannot_locate():

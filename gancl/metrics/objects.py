@@ -114,8 +114,10 @@ def crop_agreement(feats: torch.Tensor, objects: ObjectLocations, describer) -> 
     """Share of located objects whose crop the single-object classifier ``describer`` puts in the class the locator
     found: ``feats`` (M, dim) are the crops' ``describer`` features. NaN when no object was found.
 
-    The locator fires on anything that raises a class's score (a coloured blob can); a crop that the independently
-    trained single-object classifier also names that class holds something shaped like the object.
+    The locator fires on anything that raises a class's score, a coloured blob included; a second classifier,
+    trained apart on single objects, naming the crop the same class is independent evidence of an object there.
+    Compare it with the same share on real scenes: crops of real scenes also hold parts of neighbouring objects, so
+    it is well below 1 there too.
     """
     if len(objects) == 0:
         return float("nan")
@@ -139,10 +141,9 @@ def evaluate_objects(G, dataset: str = "scenes", resolution: int = 32, n: int = 
 
     Objects of both sides are located by the ``dataset`` presence classifier and described by the single-object
     ``shapes`` classifier (see the module docstring). Returns a flat dict: ``object_fd`` (all objects),
-    ``object_fd/<class name>`` per class, ``real_objects``, ``fake_objects``, ``localisation_accuracy`` (on the
-    real images, against their boxes), ``real_agreement`` and ``fake_agreement`` (:func:`crop_agreement`: a blob
-    that fires the locator rarely looks like the same class to the single-object classifier), ``crop_size`` and
-    ``n``.
+    ``object_fd/<class name>`` per class found at least 20 times on both sides, ``real_objects``,
+    ``fake_objects``, ``localisation_accuracy`` (on the real images, against their boxes), ``real_agreement`` and
+    ``fake_agreement`` (:func:`crop_agreement`), ``crop_size`` and ``n``. ``object_fd`` is NaN when a side has fewer than 2 objects.
     """
     from gancl.metrics._tensors import module_device
     from gancl.metrics.domain import domain_extractor
@@ -160,12 +161,18 @@ def evaluate_objects(G, dataset: str = "scenes", resolution: int = 32, n: int = 
     fake = torch.cat([quantize(images.cpu()) for images, _ in generated_batches(G, n, batch_size, seed, device=device)])
     fake_feats, fake_objects = object_features(fake, locator, describer, size)
 
-    out = {"object_fd": frechet_distance_from_features(real_feats, fake_feats), "real_objects": len(real_objects),
+    # a generator that draws (almost) nothing the locator calls an object has no object-level FD: NaN, not an error
+    enough = min(len(real_objects), len(fake_objects)) >= 2
+    out = {"object_fd": frechet_distance_from_features(real_feats, fake_feats) if enough else float("nan"),
+           "real_objects": len(real_objects),
            "fake_objects": len(fake_objects), "crop_size": size, "n": n,
            "localisation_accuracy": localisation_accuracy(real_objects, real.obj_class, real.obj_boxes),
            "real_agreement": crop_agreement(real_feats, real_objects, describer),
            "fake_agreement": crop_agreement(fake_feats, fake_objects, describer)}
-    _, per_class = intra_class_fd(real_feats, real_objects.label, fake_feats, fake_objects.label, min_count=20)
+    per_class = {}
+    counts = [torch.bincount(found.label, minlength=locator.num_classes) for found in (real_objects, fake_objects)]
+    if ((counts[0] >= 20) & (counts[1] >= 20)).any():
+        _, per_class = intra_class_fd(real_feats, real_objects.label, fake_feats, fake_objects.label, min_count=20)
     names = real.class_names or [str(k) for k in range(locator.num_classes)]
     out.update({f"object_fd/{names[k]}": v for k, v in per_class.items()})
     return out
