@@ -51,6 +51,23 @@ def test_logit_panels_lay_out_one_row_per_discriminator_and_one_panel_per_output
     assert list(real_line.get_xdata()) == [0.64, 1.28, 1.92] and list(real_line.get_ydata()) == [10.0, 20.0, 30.0]
 
 
+def test_separation_curves_average_seeds_per_output_in_units_of_the_pooled_std():
+    from gancl.book.figures import separation_curves
+
+    def logged(outputs, gap):
+        return [{"step": s, "images_seen": 64 * s, **{f"logits/{o}/{side}/{stat}": value
+                                                     for o in outputs for side, mean in (("real", gap), ("fake", 0.0))
+                                                     for stat, value in (("mean", mean), ("std", 2.0))}}
+                for s in (10, 20)]
+
+    fig = separation_curves({"single": [logged(["final"], 2.0), logged(["final"], 6.0)],
+                             "multi": [logged(["final", "8"], 4.0)]})
+    single, multi = fig.axes
+    (mean,) = single.get_lines()[:1]
+    assert list(mean.get_xdata()) == [0.64, 1.28] and list(mean.get_ydata()) == [2.0, 2.0]  # (1 + 3) / 2
+    assert [line.get_label() for line in multi.get_lines()[:2]] == ["8x8", "final"]  # finest first
+
+
 def test_sample_rows_show_a_real_row_under_the_generators():
     import torch
 

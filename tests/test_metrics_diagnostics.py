@@ -91,6 +91,7 @@ def test_logit_trends_measure_drift_separation_and_fake_spread():
     assert final["gap_slope"] == pytest.approx(0.1 / 6.4)
     assert final["gap_start"] == pytest.approx(2.2) and final["gap_end"] == pytest.approx(2.7)
     assert final["separation_end"] == pytest.approx(2.7) and final["fake_std_end"] == pytest.approx(1.0)
+    assert final["separation_start"] == pytest.approx(2.2)
     flat = trends.loc["16"]
     assert flat["gap_slope"] == pytest.approx(0.0, abs=1e-12) and flat["separation_end"] == pytest.approx(1.0)
     assert math.isnan(trends.loc["8", "separation_end"])  # no std logged for that output

@@ -124,6 +124,48 @@ def logit_panels(histories: dict, title: Optional[str] = None):
     return fig
 
 
+def separation_curves(histories: dict, title: Optional[str] = None):
+    """The real-fake logit gap in units of the logits' pooled std (:func:`gancl.metrics.logit_gap` normalised)
+    against images seen: one panel per discriminator, one line per D output (mean over seeds, band from the lowest
+    to the highest seed), so outputs with different logit scales share an axis.
+
+    Args:
+        histories: label -> list of run histories (one per seed) with ``logits/<output>/<side>/<mean|std>``
+            columns and ``images_seen``.
+    Returns:
+        The matplotlib figure.
+    """
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from gancl.metrics import history_frame, logit_gap
+
+    fig, axes = plt.subplots(1, len(histories), figsize=(3.6 * len(histories), 2.8), squeeze=False, sharey=True)
+    for ax, (label, runs) in zip(axes[0], histories.items()):
+        curves = []
+        for history in runs:
+            frame = history_frame(history)
+            gap = logit_gap(frame, normalise=True)
+            kimg = frame.set_index("step")["images_seen"] / 1000
+            curves.append(gap.set_index(kimg.loc[gap["step"]].to_numpy()).drop(columns="step"))
+        per_seed = pd.concat(curves, keys=range(len(curves)))
+        outputs = sorted(per_seed.columns, key=lambda o: -int(o) if o.isdigit() else 0)
+        for i, output in enumerate(outputs):
+            by_x = per_seed[output].groupby(level=1)
+            name = "final" if output in ("final", "1") else f"{output}x{output}"
+            ax.plot(by_x.mean().index, by_x.mean(), color=f"C{i}", lw=1.5, label=name)
+            ax.fill_between(by_x.min().index, by_x.min(), by_x.max(), color=f"C{i}", alpha=0.2, lw=0)
+        ax.axhline(0, color="grey", lw=0.5)
+        ax.set_title(label, fontsize=9)
+        ax.set_xlabel("images seen (k)")
+        ax.legend(fontsize=7, title="D output", title_fontsize=7)
+    axes[0, 0].set_ylabel("(real - fake) / pooled std")
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
 def seed_points(results, value: str = "fd", order: Optional[list] = None, ax=None, title: Optional[str] = None,
                 ylabel: str = "FD (domain)"):
     """One column per configuration: each seed's value as a dot and the mean ± one std as a bar, so a table's

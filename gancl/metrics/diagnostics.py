@@ -102,9 +102,11 @@ def logit_trends(history, tail: float = 0.5) -> pd.DataFrame:
 
     Columns: ``output``; ``gap_start`` / ``gap_end``: mean real-minus-fake logit gap over the first / last
     ``tail`` share of the logged steps; ``gap_slope``: least-squares slope of the gap per 1000 images seen (per
-    1000 steps when the history has no ``images_seen``); ``separation_end``: the gap over the pooled std
-    sqrt((std_real^2 + std_fake^2) / 2), mean over the tail, comparable across outputs with different logit scales
-    (NaN without std columns); ``fake_std_end`` / ``real_std_end``: mean logit std over the tail.
+    1000 steps when the history has no ``images_seen``); ``separation_start`` / ``separation_end``: the gap over
+    the pooled std sqrt((std_real^2 + std_fake^2) / 2), mean over the first / last ``tail`` share, comparable across
+    outputs with different logit scales (NaN without std columns): a raw gap also grows when every logit just
+    grows in size, a separation only when the two distributions overlap less; ``fake_std_end`` /
+    ``real_std_end``: mean logit std over the tail.
     """
     if not 0 < tail <= 1:
         raise ValueError(f"tail must be in (0, 1], got {tail}")
@@ -121,7 +123,7 @@ def logit_trends(history, tail: float = 0.5) -> pd.DataFrame:
         k = max(1, int(round(tail * len(stats))))
         slope = np.polyfit(clock.loc[stats["step"]].to_numpy(float), gap.to_numpy(float), 1)[0]
         rows.append({"output": o, "gap_start": float(gap.iloc[:k].mean()), "gap_end": float(gap.iloc[-k:].mean()),
-                     "gap_slope": float(slope),
+                     "gap_slope": float(slope), "separation_start": float(separation.iloc[:k].mean()),
                      "separation_end": float(separation.iloc[-k:].mean()),
                      "fake_std_end": float(stats["fake_std"].iloc[-k:].mean()),
                      "real_std_end": float(stats["real_std"].iloc[-k:].mean())})
