@@ -383,13 +383,16 @@ def dual_table4(scale_name: str, dataset: Optional[str] = None, data_dir: Option
 
 # ---------------------------------------------------------------------------------------------------------------------
 # MsConD (Lee, Kim & Lee): StyleGAN2-style single-output D against the multi-scale D, with and without the per-scale
-# contrastive term, on the multi-object scenes. paper scale: 256 px scenes (Cityscapes-like), branches at 16 and 8
-# (Table 1); smaller scales keep the same two coarsest backbone levels below 4x4 available (8 and 4).
+# contrastive term, on the multi-object scenes. Branches at heights 16 and 8 (supplement Table 1: the two backbone
+# levels above the final 4x4 one, whose map feeds the final output) at every scale whose image is larger: 256 px
+# scenes (Cityscapes-like) at `paper`, 32 px at `small`; `smoke` (16 px) keeps the 8 only.
+MSCOND_BRANCHES = (16, 8)
+
 
 def _msconD(scale_name: str, multiscale: bool, contrastive: bool) -> RunConfig:
     paper = scale_name == "paper"
     res = 256 if paper else scale(scale_name).resolution
-    branches = (16, 8) if paper else (8, 4)
+    branches = tuple(h for h in MSCOND_BRANCHES if h < res)
     c = base_config(scale_name, arch="stylegan2", dataset="folder" if paper else "scenes",
                     multiscale_res=branches if multiscale else (), ms_proj_dim=256 if paper else 64)
     if paper:
@@ -428,8 +431,8 @@ def msconD_fig2(scale_name: str, dataset: Optional[str] = None, data_dir: Option
 def msconD_scales(scale_name: str, dataset: Optional[str] = None, data_dir: Optional[str] = None,
                   steps: Optional[int] = None) -> dict:
     """MsConD supplement Fig. 1: D outputs from the coarsest scale only ("1", the single-output D), then adding
-    finer backbone scales ("1-4", "1-8" at 32 px; the paper's "1-8", "1-16" at 256 px), without (MultiscaleD) and
-    with (MsConD) the per-scale contrastive term. Returns "<method> <scales>" (e.g. "MsConD 1-8") -> RunConfig."""
+    finer backbone scales ("1-8", then "1-16", as in the paper), without (MultiscaleD) and with (MsConD) the
+    per-scale contrastive term. Returns "<method> <scales>" (e.g. "MsConD 1-16") -> RunConfig."""
     branches = sorted(preset("msconD/multiscale", scale_name).model.multiscale_res)
     configs = {"StyleGAN2 1": _msconD_page("msconD/stylegan2", scale_name, dataset, data_dir, steps)}
     for k in range(1, len(branches) + 1):

@@ -89,13 +89,15 @@ def test_page_seed_defaults_replace_the_scales_default_only_when_no_seeds_are_ch
 def test_msconD_pages_share_runs_and_add_scales_from_the_coarsest():
     fig2 = experiments.msconD_fig2("small")
     scales = experiments.msconD_scales("small")
-    assert list(scales) == ["StyleGAN2 1", "MultiscaleD 1-4", "MsConD 1-4", "MultiscaleD 1-8", "MsConD 1-8"]
-    # the logit-dynamics runs are the 1 and 1-8 runs of the scales page: one training each
+    # the paper's ladder at 32 px too: its branches (Table 1) sit above the final output's 4x4 level
+    assert list(scales) == ["StyleGAN2 1", "MultiscaleD 1-8", "MsConD 1-8", "MultiscaleD 1-16", "MsConD 1-16"]
+    # the logit-dynamics runs are the 1 and 1-16 runs of the scales page: one training each
     assert fig2["StyleGAN2"].run_id(0) == scales["StyleGAN2 1"].run_id(0)
-    assert fig2["MultiscaleD"].run_id(0) == scales["MultiscaleD 1-8"].run_id(0)
-    assert fig2["MsConD"].run_id(0) == scales["MsConD 1-8"].run_id(0)
-    assert scales["MsConD 1-4"].model.multiscale_res == (4,) and scales["MsConD 1-4"].loss.ms_contrastive_weight > 0
-    assert scales["MultiscaleD 1-4"].loss.ms_contrastive_weight == 0
+    assert fig2["MultiscaleD"].run_id(0) == scales["MultiscaleD 1-16"].run_id(0)
+    assert fig2["MsConD"].run_id(0) == scales["MsConD 1-16"].run_id(0)
+    assert scales["MsConD 1-8"].model.multiscale_res == (8,) and scales["MsConD 1-8"].loss.ms_contrastive_weight > 0
+    assert scales["MultiscaleD 1-8"].loss.ms_contrastive_weight == 0
+    assert list(experiments.msconD_scales("smoke")) == ["StyleGAN2 1", "MultiscaleD 1-8", "MsConD 1-8"]  # 16 px
     batch, steps = experiments.MSCOND_BUDGET["small"]
     assert {(c.optim.batch_size, c.optim.steps) for c in scales.values()} == {(batch, steps)}
     assert {c.loss.r1_gamma for c in scales.values()} == {0.0002 * 32 * 32 / batch}  # R1 gamma follows the batch
