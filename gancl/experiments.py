@@ -403,7 +403,7 @@ def _msconD(scale_name: str, multiscale: bool, contrastive: bool) -> RunConfig:
 
 
 #: MsConD page budget {scale: (batch, steps)}: at `small` 2000 steps of batch 16 (32k images), two seeds, logits logged
-#: every 50 steps; the ten runs of the two pages take about 75 minutes on two CPU cores. Batch 16 rather than 64: on
+#: every 50 steps; the ten runs of the two pages took 71 minutes on two CPU cores. Batch 16 rather than 64: on
 #: two cores a wall-clock budget buys 4x the updates, and at the same ~25k images it lowered a probe's FD from ~600 to
 #: ~490 (the 64-batch runs of an earlier version of these pages drew blobs, not objects).
 MSCOND_BUDGET = {"small": (16, 2000)}

@@ -23,9 +23,10 @@
 #
 # At `small` scale the three train on the embedded multi-object `scenes` data (2-6 objects per 32 px image) with the
 # compact StyleGAN2 of this book, the StyleGAN2 recipe (non-saturating loss, lazy R1, Adam 2.5e-3) and the same
-# budget; the multi-scale D's branches sit on its two coarsest backbone levels, 8x8 and 4x4 (the paper's 16x16 and
-# 8x8 at 256 px), beside the final output. The trainer logs the mean and std of every D output's logits on each
-# training batch.
+# budget; the multi-scale D's branches sit where supplement Table 1 puts them, on the 16x16 and 8x8 backbone levels
+# (the two above the 4x4 level that feeds the final output), beside the final output. Every 50 steps the trainer
+# logs the mean and std of each D output's logits on that step's real and generated batch (for a branch, over the
+# batch and every location of its map).
 
 # %% tags=["remove-cell"]
 # In Colab: fetch gancl (with paper_tables/) and install it; elsewhere this cell does nothing.
@@ -94,7 +95,18 @@ from gancl.book.figures import logit_panels
 
 first = run_seeds[0]
 fig = logit_panels({label: runs[(label, first)].history() for label in configs},
-                   title=f"D logits during training (seed {first})")
+                   title=f"MsConD supplement Fig. 2, reproduced: D logits during training (seed {first})")
+
+# %% [markdown]
+# The same runs as one number per output: the real-fake gap in units of the logits' pooled standard deviation
+# (how far apart the two distributions are, whatever the logits' scale), every seed (line: mean, band: lowest to
+# highest seed).
+
+# %%
+from gancl.book.figures import separation_curves
+
+fig = separation_curves({label: [runs[(label, seed)].history() for seed in run_seeds] for label in configs},
+                        title="Real-fake separation of each D output during training")
 
 # %%
 from gancl.book.figures import sample_rows
@@ -109,9 +121,9 @@ fig = sample_rows({label: runs[(label, first)].generator() for label in configs}
 # ## What the curves say, in numbers
 #
 # Per output and seed (`gancl.metrics.logit_trends`): the real-minus-fake gap over the first and last half of the
-# logged steps, its growth per 1000 images (a least-squares slope), the gap in units of the logits' pooled std
-# ("separation", comparable across outputs whose logits have different scales), and the std of the fake logits over
-# the last half.
+# logged steps, its growth per 1000 images (a least-squares slope), the gap in units of the logits' pooled std over
+# the first and last half ("separation", comparable across outputs whose logits have different scales), and the
+# std of the fake logits over the last half.
 
 # %%
 import pandas as pd
@@ -139,9 +151,11 @@ fd.loc[list(configs)].round(2)
 #
 # Each statement is checked on every seed; "holds" means on all of them.
 #
-# 1. *Single-output D drifts apart:* StyleGAN2's gap grows (positive slope, larger at the end than at the start).
-# 2. *Multi-scale keeps the logits close:* every MultiscaleD output ends with a smaller separation than
-#    StyleGAN2's single output.
+# 1. *Single-output D drifts apart:* StyleGAN2's gap grows (positive slope, larger at the end than at the start)
+#    and so does its separation (a raw gap also grows when all logits merely get larger; the separation grows only
+#    when the two distributions overlap less).
+# 2. *Multi-scale keeps the logits close for the whole run:* in both halves of training, every MultiscaleD output
+#    has a smaller separation (in size) than StyleGAN2's single output.
 # 3. *Contrastive learning steadies the finest scale:* MsConD's fake logits at the finest scale have a smaller std
 #    than MultiscaleD's at the same scale.
 
@@ -160,12 +174,14 @@ def on_seeds(check) -> str:
 
 def single(seed):
     row = trends.loc[("StyleGAN2", "final", seed)]
-    return row["gap_slope"] > 0 and row["gap_end"] > row["gap_start"]
+    return (row["gap_slope"] > 0 and row["gap_end"] > row["gap_start"]
+            and row["separation_end"] > row["separation_start"])
 
 
 def close(seed):
     ms = trends.xs(seed, level="seed").loc["MultiscaleD"]
-    return (ms["separation_end"] < trends.loc[("StyleGAN2", "final", seed), "separation_end"]).all()
+    single_output = trends.loc[("StyleGAN2", "final", seed)]
+    return all((ms[half].abs() < abs(single_output[half])).all() for half in ("separation_start", "separation_end"))
 
 
 def steadier(seed):
@@ -187,6 +203,8 @@ if recall < 0.05:
     reading += (f" Caveat: the generators cover almost none of the real distribution yet (mean recall {recall:.2f}), "
                 "so these are the dynamics of an early phase of training, not of the regime the paper describes.")
 glue("fig2_reading", reading)
+glue("finest", f"{finest}x{finest}")
+glue("resolution", f"{configs['MsConD'].data.resolution} px")
 print(reading)
 verdict
 
@@ -195,9 +213,12 @@ verdict
 #
 # Why this may differ from the paper: the paper's curves span millions of images at 256 px, where the single-output
 # D has time to become over-confident; these runs see tens of thousands at 32 px, so the drift the paper describes
-# may only be starting. The finest branch here is 8x8 on a 32 px image (a quarter of the side, like the paper's 16x16
-# on 256 px only in spirit: the paper's finest branch sees 1/16 of the side). And the paper's contrastive term is
-# described only in its main text; the book implements one reading of it (see the README of the papers).
+# may only be starting. The finest branch here is {glue:text}`finest` on a {glue:text}`resolution` image: the
+# paper's grid over the image, but read from a shallower backbone (at 32 px one block after the input, at 256 px
+# four), with each cell covering 2x2 pixels instead of 16x16.
+# And the paper's contrastive term is described only in its main text; the book implements one reading of it (an
+# InfoNCE between two augmented views of each image on every scale's pooled projection; see the README of the
+# papers).
 #
 # ## Compute
 

@@ -143,7 +143,8 @@ def evaluate_objects(G, dataset: str = "scenes", resolution: int = 32, n: int = 
     ``shapes`` classifier (see the module docstring). Returns a flat dict: ``object_fd`` (all objects),
     ``object_fd/<class name>`` per class found at least 20 times on both sides, ``real_objects``,
     ``fake_objects``, ``localisation_accuracy`` (on the real images, against their boxes), ``real_agreement`` and
-    ``fake_agreement`` (:func:`crop_agreement`), ``crop_size`` and ``n``. ``object_fd`` is NaN when a side has fewer than 2 objects.
+    ``fake_agreement`` (:func:`crop_agreement`), ``crop_size`` and ``n``. ``object_fd`` is NaN when a side has
+    fewer than 2 objects.
     """
     from gancl.metrics._tensors import module_device
     from gancl.metrics.domain import domain_extractor
