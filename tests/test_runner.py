@@ -249,3 +249,12 @@ def test_page_vocabulary_matches_the_library():
 
     assert DATASETS == tuple(data.DATASETS) and EMBEDDED_DATASETS == tuple(data.EMBEDDED)
     assert SCALES == tuple(experiments.SCALE_NAMES)
+
+
+def test_scales_page_refuses_data_without_object_boxes_before_training(tmp_path):
+    page = Path(__file__).parent.parent / "book" / "msconD" / "scales.py"
+    with pytest.raises(PageExecutionError) as caught:
+        run_page(page, {"scale": "smoke", "dataset": "shapes"}, output=tmp_path / "scales.ipynb", progress=False)
+    assert caught.value.ename == "ValueError" and "object boxes" in caught.value.evalue
+    failed = nbformat.read(str(caught.value.notebook), as_version=4)
+    assert not any("runs:" in str(o) for c in failed.cells if c.cell_type == "code" for o in c.outputs)  # no training
