@@ -79,6 +79,23 @@ def stability_panels(histories: dict, acc_threshold: float = 0.5, fd_metric: str
 
 
 
+def _finest_first(outputs) -> list:
+    """D output names ("16", "8", "final") ordered finest map first, the final output last."""
+    return sorted(outputs, key=lambda o: -int(o) if o.isdigit() else 0)
+
+
+def _output_name(output: str) -> str:
+    return "final" if output in ("final", "1") else f"{output}x{output}"
+
+
+def _clock(frame, steps):
+    """The x axis of a history's curves at ``steps``: thousands of images seen, or the steps themselves when the
+    history has no ``images_seen``."""
+    if "images_seen" not in frame:
+        return steps.to_numpy()
+    return (frame.set_index("step")["images_seen"] / 1000).loc[steps].to_numpy()
+
+
 def logit_panels(histories: dict, title: Optional[str] = None):
     """MsConD supplement Fig. 2: one row per discriminator, one panel per D output (finest scale first, the final
     output last); in each, the mean real and fake logit (line) and one standard deviation around it (band) against
@@ -93,24 +110,21 @@ def logit_panels(histories: dict, title: Optional[str] = None):
 
     from gancl.metrics import history_frame, logit_outputs, logit_statistics
 
-    outputs = {label: sorted(logit_outputs(h), key=lambda o: -int(o) if o.isdigit() else 0)
-               for label, h in histories.items()}
+    outputs = {label: _finest_first(logit_outputs(h)) for label, h in histories.items()}
     columns = max(len(o) for o in outputs.values())
     fig, axes = plt.subplots(len(histories), columns, figsize=(3.6 * columns, 2.6 * len(histories)), squeeze=False,
                              sharex=True)
     letters = iter("abcdefghijklmnopqrstuvwxyz")
     for row, (label, history) in zip(axes, histories.items()):
         frame = history_frame(history)
-        kimg = frame.set_index("step")["images_seen"] / 1000 if "images_seen" in frame else None
         for ax, output in zip(row, outputs[label]):
             stats = logit_statistics(frame, output)
-            x = kimg.loc[stats["step"]].to_numpy() if kimg is not None else stats["step"].to_numpy()
+            x = _clock(frame, stats["step"])
             for side, color in (("real", "C0"), ("fake", "C3")):
                 mean, std = stats[f"{side}_mean"].to_numpy(), stats[f"{side}_std"].to_numpy()
                 ax.plot(x, mean, color=color, lw=1.5, label=side)
                 ax.fill_between(x, mean - std, mean + std, color=color, alpha=0.2, lw=0)
-            name = "final" if output in ("final", "1") else f"{output}x{output}"
-            ax.set_title(f"({next(letters)}) {label}: D output {name}", fontsize=9)
+            ax.set_title(f"({next(letters)}) {label}: D output {_output_name(output)}", fontsize=9)
             ax.axhline(0, color="grey", lw=0.5)
         for ax in row[len(outputs[label]):]:
             ax.set_visible(False)
@@ -146,14 +160,11 @@ def separation_curves(histories: dict, title: Optional[str] = None):
         for history in runs:
             frame = history_frame(history)
             gap = logit_gap(frame, normalise=True)
-            kimg = frame.set_index("step")["images_seen"] / 1000
-            curves.append(gap.set_index(kimg.loc[gap["step"]].to_numpy()).drop(columns="step"))
+            curves.append(gap.set_index(_clock(frame, gap["step"])).drop(columns="step"))
         per_seed = pd.concat(curves, keys=range(len(curves)))
-        outputs = sorted(per_seed.columns, key=lambda o: -int(o) if o.isdigit() else 0)
-        for i, output in enumerate(outputs):
+        for i, output in enumerate(_finest_first(per_seed.columns)):
             by_x = per_seed[output].groupby(level=1)
-            name = "final" if output in ("final", "1") else f"{output}x{output}"
-            ax.plot(by_x.mean().index, by_x.mean(), color=f"C{i}", lw=1.5, label=name)
+            ax.plot(by_x.mean().index, by_x.mean(), color=f"C{i}", lw=1.5, label=_output_name(output))
             ax.fill_between(by_x.min().index, by_x.min(), by_x.max(), color=f"C{i}", alpha=0.2, lw=0)
         ax.axhline(0, color="grey", lw=0.5)
         ax.set_title(label, fontsize=9)
