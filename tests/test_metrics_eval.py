@@ -201,3 +201,15 @@ def test_generated_batches_repeat_noise_inputs_and_leave_the_global_rng_alone():
     torch.manual_seed(123)
     assert torch.equal(draw(), first)  # whatever the global RNG state
     assert not torch.equal(torch.cat([x for x, _ in generated_batches(Noisy(), 5, seed=8)]), first)
+
+
+def test_intra_class_fd_without_a_common_class_raises_unless_empty_is_allowed():
+    from gancl.metrics.evaluate import intra_class_fd
+
+    feats = np.random.default_rng(0).normal(size=(6, 2))
+    real, fake = np.zeros(6, dtype=int), np.ones(6, dtype=int)  # no class on both sides
+    with pytest.raises(ValueError, match="no class"):
+        intra_class_fd(feats, real, feats, fake)
+    value, per_class = intra_class_fd(feats, real, feats, fake, allow_empty=True)
+    assert np.isnan(value) and per_class == {}
+    assert intra_class_fd(feats, real, feats, real, allow_empty=True)[1].keys() == {0}

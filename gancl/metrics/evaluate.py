@@ -106,10 +106,13 @@ def class_consistency(predictions: torch.Tensor, labels: torch.Tensor) -> float:
     return float(hit.double().mean())
 
 
-def intra_class_fd(real_feats, real_labels, fake_feats, fake_labels, min_count: int = 2) -> tuple[float, dict]:
+def intra_class_fd(real_feats, real_labels, fake_feats, fake_labels, min_count: int = 2,
+                   allow_empty: bool = False) -> tuple[float, dict]:
     """Mean over classes of the FD between real and generated features of that class; also the per-class values.
 
     Classes with fewer than ``min_count`` samples on either side are skipped (the per-class dict shows which ran).
+    When no class is left it raises ValueError, or with ``allow_empty`` returns (NaN, {}) (object crops of a poor
+    generator: which classes it draws is part of what is measured).
     """
     real_feats, fake_feats = np.asarray(real_feats), np.asarray(fake_feats)
     real_labels, fake_labels = np.asarray(real_labels), np.asarray(fake_labels)
@@ -119,6 +122,8 @@ def intra_class_fd(real_feats, real_labels, fake_feats, fake_labels, min_count: 
         if len(r) >= min_count and len(f) >= min_count:
             per_class[int(c)] = frechet_distance(*feature_statistics(r), *feature_statistics(f))
     if not per_class:
+        if allow_empty:
+            return float("nan"), {}
         raise ValueError(f"no class has at least {min_count} real and {min_count} generated samples for intra-class FD")
     return float(np.mean(list(per_class.values()))), per_class
 

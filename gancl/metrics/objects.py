@@ -170,10 +170,8 @@ def evaluate_objects(G, dataset: str = "scenes", resolution: int = 32, n: int = 
            "localisation_accuracy": localisation_accuracy(real_objects, real.obj_class, real.obj_boxes),
            "real_agreement": crop_agreement(real_feats, real_objects, describer),
            "fake_agreement": crop_agreement(fake_feats, fake_objects, describer)}
-    per_class = {}
-    counts = [torch.bincount(found.label, minlength=locator.num_classes) for found in (real_objects, fake_objects)]
-    if ((counts[0] >= 20) & (counts[1] >= 20)).any():
-        _, per_class = intra_class_fd(real_feats, real_objects.label, fake_feats, fake_objects.label, min_count=20)
+    _, per_class = intra_class_fd(real_feats, real_objects.label, fake_feats, fake_objects.label, min_count=20,
+                                  allow_empty=True)
     names = real.class_names or [str(k) for k in range(locator.num_classes)]
     out.update({f"object_fd/{names[k]}": v for k, v in per_class.items()})
     return out
