@@ -6,7 +6,8 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from gancl.metrics import crop_agreement, evaluate_objects, localisation_accuracy, locate_objects, object_crops
+from gancl.metrics import (crop_agreement, evaluate_objects, localisation_accuracy, locate_objects, object_crops,
+                           require_object_boxes)
 from gancl.metrics.domain import DomainClassifier
 from gancl.metrics.objects import ObjectLocations, class_maps
 
@@ -111,6 +112,14 @@ def test_a_generator_without_objects_gets_nan_object_fd_not_an_error(monkeypatch
     assert out["real_objects"] >= 2 and out["fake_objects"] == 0
     assert math.isnan(out["object_fd"]) and math.isnan(out["fake_agreement"]) and 0 <= out["real_agreement"] <= 1
     assert not [key for key in out if key.startswith("object_fd/")]  # no class has 20 objects on both sides
+
+
+def test_object_level_fd_needs_a_data_set_with_boxes():
+    require_object_boxes("scenes", 16)  # the embedded scenes know their objects
+    with pytest.raises(ValueError, match="object boxes"):
+        require_object_boxes("shapes", 16)
+    with pytest.raises(ValueError, match="object boxes"):
+        evaluate_objects(Black(), "shapes", 16, n=8)  # refused before any extractor is built
 
 
 def test_single_label_classifiers_cannot_locate():

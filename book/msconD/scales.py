@@ -121,13 +121,11 @@ glue("t1_same", f"{int(architecture['same shape'].sum())} of {len(architecture)}
 from gancl.train import train_grid
 
 from gancl.data import get_dataset
+from gancl.metrics import require_object_boxes
 
 configs = experiments.msconD_scales(scale, dataset, data_dir, steps)
 data = configs["StyleGAN2 1"].data
-# object-level FD needs the real images' object boxes: say so before the training, not after it
-if get_dataset(data.name, data.resolution, "val", count=1, data_dir=data.data_dir).obj_class is None:
-    raise ValueError(f"object-level FD needs a data set with object boxes (the embedded 'scenes'); {data.name!r} "
-                     "has none")
+require_object_boxes(data.name, data.resolution, data.data_dir)  # before the training, not after it
 run_seeds = experiments.seeds(scale, seeds, experiments.MSCOND_SEEDS)
 n_eval = experiments.scale(scale).fd_count  # samples per final evaluation: 2000 at small
 results, runs = train_grid(configs, run_seeds, force=force, device=device, n_eval=n_eval)

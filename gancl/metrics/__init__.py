@@ -30,7 +30,7 @@ from gancl.metrics.kid import kernel_inception_distance
 from gancl.metrics.ppl import (PPLResult, feature_distance, lerp, lpips_available, lpips_distance,
                                perceptual_path_length, pixel_distance, slerp, trimmed, trimmed_mean)
 from gancl.metrics.objects import (ObjectLocations, crop_agreement, evaluate_objects, locate_objects,
-                                   localisation_accuracy, object_crops)
+                                   localisation_accuracy, object_crops, require_object_boxes)
 from gancl.metrics.prdc import density_coverage, knn_radii, precision_recall
 from gancl.metrics.stats import RealStats, compute_real_stats, real_stats
 
@@ -51,4 +51,5 @@ __all__ = [
     "AccuracyGap",
     "spectral_norms", "best_step", "detect_collapse", "Collapse", "summarize",
     "evaluate_objects", "crop_agreement", "locate_objects", "object_crops", "localisation_accuracy", "ObjectLocations",
+    "require_object_boxes",
 ]

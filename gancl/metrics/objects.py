@@ -110,6 +110,14 @@ def crop_size(resolution: int) -> int:
     return max(8, resolution // 2)
 
 
+def require_object_boxes(dataset: str, resolution: int, data_dir: Optional[str] = None) -> None:
+    """Raise ValueError unless ``dataset`` knows its objects' classes and boxes (object-level FD needs them); cheap
+    (reads one image), so a page can check before it trains rather than after."""
+    if get_dataset(dataset, resolution, "val", count=1, data_dir=data_dir).obj_class is None:
+        raise ValueError(f"object-level FD needs a data set with object boxes (the embedded 'scenes'); {dataset!r} "
+                         "has none")
+
+
 def crop_agreement(feats: torch.Tensor, objects: ObjectLocations, describer) -> float:
     """Share of located objects whose crop the single-object classifier ``describer`` puts in the class the locator
     found: ``feats`` (M, dim) are the crops' ``describer`` features. NaN when no object was found.
@@ -150,13 +158,12 @@ def evaluate_objects(G, dataset: str = "scenes", resolution: int = 32, n: int = 
     from gancl.metrics.domain import domain_extractor
     from gancl.metrics.evaluate import generated_batches, intra_class_fd
 
+    require_object_boxes(dataset, resolution, data_dir)
     device = module_device(G, device)
     locator = domain_extractor(dataset, resolution, device=device, data_dir=data_dir, progress=progress)
     describer = domain_extractor("shapes", resolution, device=device, progress=progress)
     size = crop_size(resolution)
     real = get_dataset(dataset, resolution, split, count=n, data_dir=data_dir)
-    if real.obj_class is None:
-        raise ValueError(f"object-level FD needs a data set with object boxes (e.g. 'scenes'); {dataset!r} has none")
     real_feats, real_objects = object_features(real.images, locator, describer, size)
 
     fake = torch.cat([quantize(images.cpu()) for images, _ in generated_batches(G, n, batch_size, seed, device=device)])
