@@ -13,8 +13,8 @@
 # %% [markdown]
 # # Paper, Table N: what the table shows
 #
-# **Page template.** Copy this file to `book/<paper>/<page>.py`, keep its first three code cells as they are
-# (the runner and the tests check them) and add the page to `_toc.yml` as `book/_executed/small/<paper>/<page>`.
+# **Page template.** Copy this file to `book/<paper>/<page>.py`, keep its first three code cells and its last one
+# (the environment line) as they are (the runner and the tests check them) and add the page to `_toc.yml` as `book/_executed/small/<paper>/<page>`.
 #
 # Open with one paragraph on what the paper's table claims and under which conditions, citing the paper
 # ({cite}`kang2020contragan`).
@@ -84,3 +84,9 @@ paper.to_frame()
 # ```python
 # tables.format_compute(records)
 # ```
+
+
+# %% tags=["remove-input"]
+from gancl.book import environment_line
+
+print(environment_line(device))

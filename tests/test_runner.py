@@ -108,7 +108,8 @@ def test_plain_papermill_runs_the_executed_notebook(executed_fixture, tmp_path):
     papermill.execute_notebook(str(executed_fixture), str(out), parameters={"seeds": 1}, progress_bar=False)
     nb = nbformat.read(str(out), as_version=4)
     assert "seeds = 1" in "".join(c.source for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
-    assert "Compute: 1 run on cpu" in str([c.outputs for c in nb.cells if c.cell_type == "code"][-1])
+    outputs = [str(c.outputs) for c in nb.cells if c.cell_type == "code"]
+    assert "Compute: 1 run on cpu" in outputs[-2] and "Environment: Python " in outputs[-1]
 
 
 @pytest.mark.parametrize("text, value", [
@@ -149,6 +150,7 @@ def test_executed_path_inside_and_outside_a_book(tmp_path):
     (lambda t: t.replace('# %% tags=["parameters"]', "# %%"), "no cell tagged 'parameters'"),
     (lambda t: t.replace('data_dir = None\n', ""), "does not assign data_dir"),
     (lambda t: t.replace("check_parameters(scale", "print(scale"), "must call gancl.book.check_parameters"),
+    (lambda t: t.replace("print(environment_line(device))", "print(device)"), "must print gancl.book.environment_line"),
 ])
 def test_check_page_names_each_broken_convention(tmp_path, edit, problem):
     page = tmp_path / "page.py"

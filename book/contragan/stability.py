@@ -192,3 +192,9 @@ print(reading)
 # %%
 print(tables.format_compute(results.to_dict("records")))
 print(f"Runs finished between {results['finished_at'].min()} and {results['finished_at'].max()} (UTC).")
+
+
+# %% tags=["remove-input"]
+from gancl.book import environment_line
+
+print(environment_line(device))

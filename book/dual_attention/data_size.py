@@ -188,3 +188,9 @@ print(reading)
 done = results.dropna(subset=["fd"])
 print(tables.format_compute(done.to_dict("records")))
 print(f"Runs finished between {done['finished_at'].min()} and {done['finished_at'].max()} (UTC).")
+
+
+# %% tags=["remove-input"]
+from gancl.book import environment_line
+
+print(environment_line(device))

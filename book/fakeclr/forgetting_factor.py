@@ -175,3 +175,9 @@ print(reading)
 # fraction of itself. The released code forgets nothing and instead sharpens the InfoNCE term (its effect resembles
 # a lower weight on the positive, or a much longer queue). Training runs can use either: `loss.forgetting_factor`
 # with `loss.forgetting_tau` is Eq. 11, and adding `loss.authors_constant_bias` gives the released code's margin.
+
+
+# %% tags=["remove-input"]
+from gancl.book import environment_line
+
+print(environment_line(device))

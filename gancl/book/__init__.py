@@ -6,6 +6,7 @@ live and :mod:`gancl.book.site` for how the site is built.
 """
 
 from gancl.book.cli import add_book_commands
+from gancl.book.environment import environment_line
 from gancl.book.pages import (
     COLAB_CELL,
     DATASETS,
@@ -23,6 +24,6 @@ from gancl.book.site import build_book, build_site, toc_files, toc_pages
 
 __all__ = [
     "COLAB_CELL", "DATASETS", "PUBLISHED_SCALE", "REQUIRED_PARAMETERS", "SCALES", "PageExecutionError",
-    "add_book_commands", "build_book", "build_site", "check_page", "check_parameters", "executed_path", "glue",
+    "add_book_commands", "build_book", "environment_line", "build_site", "check_page", "check_parameters", "executed_path", "glue",
     "iter_pages", "parse_value", "run_page", "scale_banner", "toc_files", "toc_pages",
 ]

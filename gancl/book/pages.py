@@ -8,6 +8,8 @@ A page is a jupytext py:percent notebook ``book/<paper>/<page>.py``. Its cells f
    elsewhere it does nothing. It carries the ``remove-cell`` tag, so the rendered book does not show it;
 2. a cell tagged ``parameters`` assigns at least :data:`REQUIRED_PARAMETERS` (papermill injects new values after it);
 3. the first code cell after it calls :func:`check_parameters`, so a bad value fails before any work.
+4. the last code cell prints :func:`gancl.book.environment_line` (Python, torch, gancl commit, device), so a reader
+   of the stored notebook knows what produced its numbers.
 
 ``book/_template.py`` is a page written to this convention; copy it to start a new page.
 """
@@ -224,6 +226,9 @@ def page_problems(nb) -> list[str]:
     after = [c for i, c in code if i > index and "injected-parameters" not in c.metadata.get("tags", [])]
     if not after or "check_parameters(" not in after[0].source:
         problems.append("the first code cell after the parameters cell must call gancl.book.check_parameters(...)")
+    if "environment_line(" not in code[-1][1].source:
+        problems.append("its last code cell must print gancl.book.environment_line(device) (copy it from "
+                        "book/_template.py)")
     return problems
 
 
