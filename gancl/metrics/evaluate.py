@@ -143,6 +143,7 @@ def generated_batches(G, n: int, batch_size: int = 256, seed: int = 0, y_sampler
     every metric that draws them here, noise inputs included (the global RNG is seeded inside and restored)."""
     num_classes = getattr(G, "num_classes", 0) or 0
     device = module_device(G, device)
+    dtype = next((p.dtype for p in G.parameters()), torch.float32)  # a float64 run's G takes float64 latents (the same values, widened)
     gen = torch.Generator().manual_seed(seed)
     z = torch.randn(n, G.z_dim, generator=gen)
     labels = None
@@ -159,7 +160,8 @@ def generated_batches(G, n: int, batch_size: int = 256, seed: int = 0, y_sampler
         try:
             for start in tqdm(range(0, n, batch_size), desc="sampling G", disable=not progress, leave=False):
                 y = None if labels is None else labels[start:start + batch_size]
-                yield G(z[start:start + batch_size].to(device), None if y is None else y.to(device)), y
+                images = G(z[start:start + batch_size].to(device, dtype), None if y is None else y.to(device))
+                yield images.float(), y  # extractors run in float32, whatever G's dtype
         finally:
             G.train(was_training)
 

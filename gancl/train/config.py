@@ -26,6 +26,7 @@ COND_LOSSES = ("none", "proj", "acgan", "pnca", "ntxent", "eq7", "2c")
 INSTANCE_MODES = ("none", "real", "fake", "perturbation")
 KEY_PRECISIONS = ("float32", "bfloat16")
 MIXED_PRECISION = ("no", "fp16", "bf16")
+DTYPES = ("float32", "float64")
 
 
 @dataclass
@@ -137,6 +138,9 @@ class RunConfig:
     optim: OptimConfig = field(default_factory=OptimConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
     mixed_precision: str = "no"
+    #: dtype of the parameters, optimizer state and float inputs: "float32", or "float64" for numerical checks (two
+    #: runs that differ only in the order of their reductions, e.g. two processes against one, then agree to ~1e-13)
+    dtype: str = _added_later("float32")
     # below: how the run is watched and stored; not part of its identity
     checkpoint_every: int = 500
     progress: bool = True
@@ -159,6 +163,9 @@ class RunConfig:
              f"loss.instance_key_precision {l.instance_key_precision!r} is unknown; choose one of {KEY_PRECISIONS}"),
             (self.mixed_precision in MIXED_PRECISION,
              f"mixed_precision {self.mixed_precision!r} is unknown; choose one of {MIXED_PRECISION}"),
+            (self.dtype in DTYPES, f"dtype {self.dtype!r} is unknown; choose one of {DTYPES}"),
+            (self.dtype == "float32" or self.mixed_precision == "no",
+             f"dtype={self.dtype!r} computes in {self.dtype}: it needs mixed_precision='no'"),
             (o.steps > 0 and o.batch_size > 0 and o.n_dis > 0, "optim.steps, batch_size and n_dis must be positive"),
             (l.temperature > 0 and l.instance_temperature > 0 and l.ms_temperature > 0, "temperatures must be > 0"),
             (0.0 <= l.augment_p <= 1.0, f"loss.augment_p must be in [0, 1], got {l.augment_p}"),
@@ -193,6 +200,9 @@ class RunConfig:
         d = self.to_dict()
         for k in self._NOT_IDENTITY:
             d.pop(k, None)
+        for f in dataclasses.fields(self):
+            if f.metadata.get("added_later") and getattr(self, f.name) == f.default:
+                d.pop(f.name)
         for name in ("data", "model", "loss", "optim", "eval"):
             part = getattr(self, name)
             for f in dataclasses.fields(part):

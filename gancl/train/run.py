@@ -39,13 +39,13 @@ class RunResult:
         return torch.load(self.run_dir / "final.pt", map_location="cpu", weights_only=True)
 
     def generator(self, ema: bool = True) -> torch.nn.Module:
-        """The trained generator (the EMA copy by default) in eval mode on CPU."""
-        G = build_generator(self.config.model)
+        """The trained generator (the EMA copy by default) in eval mode on CPU, in the run's dtype."""
+        G = build_generator(self.config.model).to(getattr(torch, self.config.dtype))
         G.load_state_dict(self._weights()["G_ema" if ema else "G"])
         return G.eval().requires_grad_(False)
 
     def discriminator(self) -> torch.nn.Module:
-        D = build_discriminator(self.config.model)
+        D = build_discriminator(self.config.model).to(getattr(torch, self.config.dtype))
         D.load_state_dict(self._weights()["D"])
         return D.eval().requires_grad_(False)
 

@@ -169,9 +169,11 @@ class Trainer:
             raise ValueError(f"model.num_classes={self.num_classes} but data set {d.name!r} has "
                              f"{self.train_set.num_classes} classes")
 
+        self.dtype = getattr(torch, config.dtype)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
-            G, D = build_generator(config.model), build_discriminator(config.model)
+            # initialised in float32 whatever the dtype, so a float64 run starts from the float32 run's weights
+            G, D = build_generator(config.model).to(self.dtype), build_discriminator(config.model).to(self.dtype)
         # the global RNG feeds what gancl does not draw itself (StyleGAN2 noise inputs): seeded per process, and
         # saved/restored with the checkpoint by accelerate
         set_seed(self.seed, device_specific=True)
@@ -207,7 +209,7 @@ class Trainer:
         With ``data.mirror`` each image is x-flipped with probability 1/2 (a mirrored data set)."""
         n = self.cfg.optim.batch_size
         idx = self._local(torch.randint(len(self.train_set), (n,), generator=generator))
-        images = to_float(self.train_set.images[idx])
+        images = to_float(self.train_set.images[idx]).to(self.dtype)
         if self.cfg.data.mirror:
             flip = self._local(torch.rand(n, generator=generator) < 0.5)
             images = torch.where(flip[:, None, None, None], images.flip(3), images)
@@ -218,7 +220,7 @@ class Trainer:
         n = self.cfg.optim.batch_size
         z = torch.randn(n, self.g_plain.z_dim, generator=self.gens["latent"])
         y = torch.randint(max(self.num_classes, 1), (n,), generator=self.gens["latent"])
-        return self._local(z).to(self.device), self._local(y).to(self.device)
+        return self._local(z).to(self.device, self.dtype), self._local(y).to(self.device)
 
     def augment(self, x: torch.Tensor, policy: Optional[str] = None, p: Optional[float] = None) -> torch.Tensor:
         """DiffAugment with parameters drawn for the global batch (the run's augmentation policy by default)."""
@@ -264,7 +266,7 @@ class Trainer:
         real, y_real = self.sample_reals(self.gens["data"])
         z, y_fake = self.sample_latents()
         with torch.no_grad(), self.acc.autocast():
-            fake = self.g_plain(z, y_fake if self.num_classes else None).float()
+            fake = self.g_plain(z, y_fake if self.num_classes else None).to(self.dtype)
         segments, labels = [self.augment(real), self.augment(fake)], [y_real, y_fake]
         r1 = cfg.r1_gamma > 0 and self.step % cfg.r1_every == 0
         if r1:
@@ -332,7 +334,7 @@ class Trainer:
             kw = {"final_size": c.queue_min, "decay_steps": self.cfg.optim.steps}
         return losses.FakeQueue(self.cfg.model.instance_head_dim, c.instance_queue, forgetting=c.forgetting_factor,
                                 tau_m=c.forgetting_tau, authors_constant_bias=c.authors_constant_bias,
-                                seed=self.seed, device=self.device, **kw)
+                                seed=self.seed, device=self.device, dtype=self.dtype, **kw)
 
     @torch.no_grad()
     def _instance_key(self, z, y, images, perturb: bool):
@@ -341,8 +343,9 @@ class Trainer:
         with self._key_autocast():
             if perturb:
                 with self.acc.autocast():
-                    images = self.g_plain(self.perturb(z), y if self.num_classes else None).float()
-            return self._discriminate(self.D_momentum, [self.view(images)], [y], self._refs())[0].instance_proj.float()
+                    images = self.g_plain(self.perturb(z), y if self.num_classes else None).to(self.dtype)
+            return self._discriminate(self.D_momentum, [self.view(images)], [y], self._refs())[0].instance_proj.to(
+                self.dtype)
 
     def _key_autocast(self):
         """bf16 autocast around the key path when ``loss.instance_key_precision`` asks for it: keys are targets
@@ -355,7 +358,7 @@ class Trainer:
     def _instance_loss(self, query, key):
         fn = {"real": losses.instance_real_loss, "fake": losses.instance_fake_loss,
               "perturbation": losses.instance_perturbation_loss}[self.cfg.loss.instance]
-        return fn(query.float(), key, self.queue, self.step, self.cfg.loss.instance_temperature)
+        return fn(query.to(self.dtype), key, self.queue, self.step, self.cfg.loss.instance_temperature)
 
     def _instance_term(self, real, y_real, z, y_fake, fake, outs):
         """FakeCLR Eq. 6-8 in the D phase: queries from D's main forward, keys from the momentum D, then enqueue."""
@@ -430,16 +433,17 @@ class Trainer:
         D, G = self.d_plain, self.G_ema
         was_training = D.training
         D.eval()
-        train_x = to_float(self.train_set.images[:n]).to(self.device)
-        val_x = to_float(self.val_set.images[:n]).to(self.device)
+        train_x = to_float(self.train_set.images[:n]).to(self.device, self.dtype)
+        val_x = to_float(self.val_set.images[:n]).to(self.device, self.dtype)
         y_train, y_val = self.train_set.labels[:n].to(self.device), self.val_set.labels[:n].to(self.device)
-        z = torch.randn(n, self.g_plain.z_dim, generator=gen).to(self.device)
+        z = torch.randn(n, self.g_plain.z_dim, generator=gen).to(self.device, self.dtype)
         y_fake = torch.randint(max(self.num_classes, 1), (n,), generator=gen).to(self.device)
         cond = self.num_classes > 0
         fake = G(z, y_fake if cond else None)
         refs = None
         if self.cfg.model.ref_attention_res is not None:
-            refs = to_float(self.train_set.images[torch.randint(len(self.train_set), (n,), generator=gen)]).to(self.device)
+            refs = to_float(self.train_set.images[torch.randint(len(self.train_set), (n,), generator=gen)]).to(
+                self.device, self.dtype)
 
         def logits(x, y):
             r = None if refs is None else refs[: x.shape[0]]
