@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from gancl.models import ModelConfig
-from gancl.train.config import DataConfig, EvalConfig, LossConfig, OptimConfig, RunConfig
+from gancl.train.config import (AUTO, DataConfig, EvalConfig, LossConfig, OptimConfig, RunConfig,
+                                fakeclr_queue_size)  # noqa: F401 (re-exported: experiments.fakeclr_queue_size)
 
 SCALE_NAMES = ("smoke", "small", "paper")
 
@@ -263,26 +264,21 @@ def contragan_fig3(scale_name: str, dataset: Optional[str] = None, data_dir: Opt
 # ---------------------------------------------------------------------------------------------------------------------
 # The StyleGAN2 recipe shared by the three StyleGAN2-based papers: non-saturating loss, Adam 2.5e-3 (0, 0.99),
 # equalised learning rate instead of spectral norm in D, lazy R1 every 16 steps with StyleGAN2-ADA's heuristic
-# gamma = 0.0002 * resolution^2 / batch.
-
-def _r1_gamma(resolution: int, batch_size: int) -> float:
-    return 0.0002 * resolution * resolution / batch_size
-
+# gamma (loss.r1_gamma="auto": 0.0002 * resolution^2 / batch, resolved after every override).
 
 def _stylegan2_budget(scale_name: str, budgets: dict) -> dict:
-    """Overrides for a page budget {scale: (batch, steps)} on the StyleGAN2 recipe: the batch, the steps, and R1's
-    gamma recomputed for the batch; {} at a scale the budget does not name (the preset's own)."""
+    """Overrides for a page budget {scale: (batch, steps)} on the StyleGAN2 recipe (R1's gamma follows the batch by
+    itself); {} at a scale the budget does not name (the preset's own)."""
     if scale(scale_name).name not in budgets:
         return {}
     batch, steps = budgets[scale(scale_name).name]
-    return {"optim.batch_size": batch, "optim.steps": steps,
-            "loss.r1_gamma": _r1_gamma(scale(scale_name).resolution, batch)}
+    return {"optim.batch_size": batch, "optim.steps": steps}
 
 
 def _stylegan2_recipe(c: RunConfig) -> RunConfig:
     return c.replace(**{"model.d_spectral_norm": False, "loss.adv": "nonsat", "optim.lr_g": 0.0025,
-                        "optim.lr_d": 0.0025, "optim.betas": (0.0, 0.99),
-                        "loss.r1_gamma": _r1_gamma(c.data.resolution, c.optim.batch_size), "loss.r1_every": 16})
+                        "optim.lr_d": 0.0025, "optim.betas": (0.0, 0.99), "loss.r1_gamma": AUTO,
+                        "loss.r1_every": 16})
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -463,8 +459,9 @@ def _fakeclr(scale_name: str, instance: str = "none", **loss) -> RunConfig:
                     instance_head_dim=128 if instance != "none" else 0)
     c = _stylegan2_recipe(c.replace(**{"data.count": count, "data.resolution": res, "model.resolution": res,
                                        "data.mirror": paper}))
-    c = c.replace(**{"loss.augment": "color,translation,cutout", "loss.augment_ramp": max(c.optim.steps // 2, 1),
-                     "loss.instance": instance, "loss.instance_queue": fakeclr_queue_size(count),
+    # ADA-linear: full augmentation strength at half of the run; the queue sized from the subset (data.count)
+    c = c.replace(**{"loss.augment": "color,translation,cutout", "loss.augment_ramp": 0.5,
+                     "loss.instance": instance, "loss.instance_queue": AUTO,
                      "loss.queue_min": 2, "loss.instance_key_precision": "bfloat16",
                      **{f"loss.{k}": v for k, v in loss.items()}})
     return c
@@ -512,22 +509,14 @@ FAKECLR_INTERPOLATION = {"frames": 10, "threshold": 0.15, "random_paths": 32, "i
 FAKECLR_PPL_SAMPLES = {"smoke": 64, "small": 2000, "paper": 50_000}
 
 
-def fakeclr_queue_size(count: int) -> int:
-    """The negative queue of FakeCLR's code: 5% of the data set doubled by mirroring (its FFHQ setting), at least 2."""
-    return max(2, round(0.05 * count * 2))
-
-
 def _fakeclr_page(name: str, scale_name: str, dataset: Optional[str], data_dir: Optional[str],
                   steps: Optional[int], count: Optional[int] = None, **overrides) -> RunConfig:
     """A FakeCLR preset with the pages' shared budget (so runs that pages share hit one cache entry), on a subset of
-    ``count`` images (default the preset's 100) with the queue sized for it, and the ADA-linear ramp reaching full
-    strength at half of the run's steps."""
+    ``count`` images (default the preset's 100); the queue and the ADA-linear ramp follow the count and the steps."""
     overrides.update(_stylegan2_budget(scale_name, FAKECLR_BUDGET))
     overrides.update(page_overrides(dataset, data_dir, steps))
-    base = preset(name, scale_name, **overrides)
-    count = base.data.count if count is None else int(count)
-    overrides.update({"data.count": count, "loss.instance_queue": fakeclr_queue_size(count),
-                      "loss.augment_ramp": max(base.optim.steps // 2, 1)})
+    if count is not None:
+        overrides["data.count"] = int(count)
     return preset(name, scale_name, **overrides)
 
 

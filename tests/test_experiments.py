@@ -18,7 +18,7 @@ def test_paper_scale_carries_the_papers_settings():
     assert (c.optim.lr_d, tuple(c.optim.betas), c.loss.temperature, c.model.embed_dim) == (2e-4, (0.5, 0.999), 1.0, 512)
     d = experiments.preset("dual/san_refattn", "paper")
     assert (d.data.resolution, d.data.count, d.model.ref_attention_res, d.model.g_attention_res) == (128, 30_000, 8, 32)
-    f = experiments.preset("fakeclr/fakeclr", "paper")
+    f = experiments.preset("fakeclr/fakeclr", "paper").resolved()
     assert (f.data.count, f.loss.instance_temperature, f.loss.instance_momentum, f.model.instance_head_dim) == (100, 0.2, 0.999, 128)
     assert (f.loss.instance_weight_d, f.loss.instance_weight_g, f.loss.instance_queue, f.data.mirror) == (1.0, 0.1, 10, True)
     m = experiments.preset("msconD/msconD", "paper")
@@ -100,7 +100,7 @@ def test_msconD_pages_share_runs_and_add_scales_from_the_coarsest():
     assert list(experiments.msconD_scales("smoke")) == ["StyleGAN2 1", "MultiscaleD 1-8", "MsConD 1-8"]  # 16 px
     batch, steps = experiments.MSCOND_BUDGET["small"]
     assert {(c.optim.batch_size, c.optim.steps) for c in scales.values()} == {(batch, steps)}
-    assert {c.loss.r1_gamma for c in scales.values()} == {0.0002 * 32 * 32 / batch}  # R1 gamma follows the batch
+    assert {c.resolved().loss.r1_gamma for c in scales.values()} == {0.0002 * 32 * 32 / batch}  # follows the batch
     assert list(experiments.msconD_scales("paper"))[-1] == "MsConD 1-16"  # the paper's branches at 16 and 8
     assert experiments.msconD_fig2("paper", "folder", "/data/city")["MsConD"].data.data_dir == "/data/city"
 
@@ -117,7 +117,7 @@ def test_reference_attention_pages_share_runs_and_vary_one_thing():
     assert t6["no ref. attention"].run_id(0) == t4["StyleGAN2 @ 2000"].run_id(0)
     assert sorted({c.data.count for c in t4.values()}) == [250, 1000, 2000, 10_000]
     everything = [*t6.values(), *t3.values(), *t4.values()]
-    assert {(c.optim.batch_size, c.optim.steps, c.loss.r1_gamma) for c in everything} == {(16, 600, 0.0128)}
+    assert {(c.optim.batch_size, c.optim.steps, c.resolved().loss.r1_gamma) for c in everything} == {(16, 600, 0.0128)}
     assert {(c.model.g_attention, c.model.g_attention_res, c.loss.adv) for c in everything} == {("san", 8, "nonsat")}
     custom = experiments.dual_table4("smoke", sizes=[50, 100], steps=3)
     assert list(custom) == ["StyleGAN2 @ 50", "StyleGAN2 + ref attn @ 50", "StyleGAN2 @ 100",
@@ -182,12 +182,13 @@ def test_fakeclr_page_budget_queue_and_schedule():
     t1 = experiments.fakeclr_table1("small")
     for label, c in t1.items():
         n = int(label.split(" @ ")[1])
+        c = c.resolved()
         assert (c.data.count, c.optim.batch_size, c.optim.steps) == (n, batch, budget)
         assert c.loss.instance_queue == experiments.fakeclr_queue_size(n) == max(2, round(0.1 * n))
         assert c.loss.augment_ramp == budget // 2  # ADA-linear: full strength at half of the run
         assert c.loss.r1_gamma == pytest.approx(0.0002 * 32 * 32 / batch)
     # a page's `steps` moves the ramp with it
-    assert {c.loss.augment_ramp for c in experiments.fakeclr_methods("small", steps=100).values()} == {50}
+    assert {c.resolved().loss.augment_ramp for c in experiments.fakeclr_methods("small", steps=100).values()} == {50}
     t5 = experiments.fakeclr_table5("small")
     flags = [(c.loss.instance, c.loss.noise_related, c.loss.forgetting_factor, c.loss.diversity_queue)
              for c in t5.values()]
@@ -206,3 +207,29 @@ def test_fakeclr_specs_match_the_papers_tables():
     paper = experiments.fakeclr_table1("paper")
     assert {c.data.count for c in paper.values()} == {100, 1000, 2000, 5000}
     assert {(c.data.resolution, c.data.mirror) for c in paper.values()} == {(256, True)}
+
+
+def test_derived_settings_follow_every_override_so_a_preset_rebuilds_a_page_run():
+    """R1 gamma, the ADA-linear ramp and the FakeCLR queue are derived after the overrides, in one place: the preset
+    with a page's budget given on the command line is the page's run (same settings, same run id)."""
+    page = experiments.fakeclr_methods("small")["FakeCLR"]
+    batch, steps = experiments.FAKECLR_BUDGET["small"]
+    cli = experiments.preset("fakeclr/fakeclr", "small", **{"optim.steps": steps, "optim.batch_size": batch})
+    assert cli.run_id(0) == page.run_id(0)
+    r = cli.resolved()
+    assert (r.loss.augment_ramp, r.loss.r1_gamma, r.loss.instance_queue) == (steps // 2, 0.0002 * 32 * 32 / batch, 10)
+    assert (cli.loss.augment_ramp, cli.loss.r1_gamma, cli.loss.instance_queue) == (0.5, "auto", "auto")  # kept
+    more = cli.replace(**{"data.count": 1000, "optim.batch_size": 64}).resolved()
+    assert (more.loss.instance_queue, more.loss.r1_gamma) == (100, 0.0002 * 32 * 32 / 64)
+    # "auto" and the number it stands for are one run
+    assert cli.replace(**{"loss.r1_gamma": r.loss.r1_gamma}).run_id(0) == cli.run_id(0)
+
+
+@pytest.mark.parametrize("override, message", [
+    ({"loss.r1_gamma": "big"}, "loss.r1_gamma='big': give a number or 'auto'"),
+    ({"loss.augment_ramp": 1.5}, "a float is a fraction of the run, in \\(0, 1\\)"),
+    ({"data.count": None}, "loss.instance_queue='auto' sizes the queue from data.count"),
+])
+def test_derived_settings_that_cannot_be_derived_are_refused(override, message):
+    with pytest.raises(ValueError, match=message):
+        experiments.preset("fakeclr/fakeclr", "smoke", **override)

@@ -43,7 +43,7 @@ def params(module):
 
 @pytest.mark.parametrize("name", experiments.names())
 def test_every_preset_trains_and_logs_its_terms(name, tmp_path):
-    config = tiny(name, steps=2)
+    config = tiny(name, steps=2).resolved()
     result = train(config, seed=0, device="cpu")
     h = result.history()
     assert list(h["step"]) == [2]

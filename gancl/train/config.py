@@ -1,5 +1,10 @@
 """Run configuration: one dataclass tree that, with a seed, determines a training run completely.
 
+Settings derived from others are written ``"auto"`` (R1 gamma from the batch and resolution, the FakeCLR queue from
+the data count) or as a fraction of the run (the augmentation ramp) and resolved in one place,
+:meth:`RunConfig.resolved`, after every override: a preset with ``optim.batch_size`` changed gets the gamma of the
+new batch, so ``gancl train --preset ... --set ...`` rebuilds exactly the run a page trained.
+
 A run is identified by :meth:`RunConfig.run_id`, a hash of every field that can change its results (data, model,
 objective, optimisation, evaluation) plus the seed. Fields that only change how a run is watched or stored
 (progress bar, checkpoint interval, tracker) are excluded, so changing them reuses the cached run.
@@ -11,13 +16,28 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Optional, Union
 
 from gancl.models import ModelConfig
 
 def _added_later(default):
     """A config field added after runs were cached: out of :meth:`RunConfig.identity` while at its default."""
     return field(default=default, metadata={"added_later": True})
+
+
+AUTO = "auto"
+
+
+def r1_gamma_heuristic(resolution: int, batch_size: int) -> float:
+    """StyleGAN2-ADA's R1 weight for a new setting: gamma = 0.0002 * resolution^2 / batch (Karras et al. 2020,
+    ``train.py`` ``cfg_specs['auto']``), so the penalty per image stays comparable across batch sizes."""
+    return 0.0002 * resolution * resolution / batch_size
+
+
+def fakeclr_queue_size(count: int) -> int:
+    """The negative queue of FakeCLR's released code: 5% of the data set doubled by mirroring (its FFHQ setting),
+    at least 2 (Li et al. 2022, Sec. 4.1 gives 5%)."""
+    return max(2, round(0.05 * count * 2))
 
 
 ADV_LOSSES = ("hinge", "nonsat", "dual_contrastive")
@@ -52,7 +72,8 @@ class LossConfig:
     aps: 2C with an augmented view of the same image as the positive instead of the class proxy (ContraGAN Table 4).
     cr_weight: consistency regularisation on reals (ContraGAN Table 4, "CR").
     augment / augment_p / augment_ramp: DiffAugment policy on every D input; probability p, ramped linearly over
-        ``augment_ramp`` steps when > 0 (the ADA-linear baseline of FakeCLR).
+        ``augment_ramp`` steps when > 0 (the ADA-linear baseline of FakeCLR); a float in (0, 1) is a fraction of
+        ``optim.steps``.
     ms_contrastive_weight / ms_temperature: MsConD per-scale contrastive term (the book's reading, see gancl.losses).
     instance*: FakeCLR's instance discrimination (Eq. 6-8) and its three techniques.
     r1_gamma / r1_every: R1 penalty on reals (StyleGAN2's D regulariser), applied every ``r1_every`` D steps with
@@ -69,7 +90,7 @@ class LossConfig:
     cr_weight: float = 0.0
     augment: str = ""
     augment_p: float = 1.0
-    augment_ramp: int = 0
+    augment_ramp: Union[int, float] = 0
     #: the second view for NT-Xent, APS, CR, MsConD and FakeCLR keys (flip + translation as in the authors' code)
     view_augment: str = "flip,translation"
     ms_contrastive_weight: float = 0.0
@@ -79,7 +100,8 @@ class LossConfig:
     instance_weight_g: float = 0.1
     instance_temperature: float = 0.2
     instance_momentum: float = 0.999
-    instance_queue: int = 256
+    #: negatives in FakeCLR's queue; "auto": :func:`fakeclr_queue_size` of ``data.count``
+    instance_queue: Union[int, str] = 256
     #: FakeCLR noise-related latent augmentation (eps ~ l1*|z|); False: fixed radius ``perturb_radius``.
     noise_related: bool = True
     perturb_l1: float = 0.1
@@ -93,7 +115,8 @@ class LossConfig:
     #: precision of FakeCLR's no-gradient key path (the perturbed fakes and the momentum-D forward): "float32", or
     #: "bfloat16" (autocast; on CPUs with AMX/AVX512-BF16 it makes the keys ~2x cheaper, see benchmarks/fakeclr.py)
     instance_key_precision: str = _added_later("float32")
-    r1_gamma: float = 0.0
+    #: "auto": :func:`r1_gamma_heuristic` of the resolution and the batch
+    r1_gamma: Union[float, str] = 0.0
     r1_every: int = 1
 
 
@@ -148,8 +171,36 @@ class RunConfig:
 
     _NOT_IDENTITY = ("name", "checkpoint_every", "progress", "tracker")
 
+    def resolved(self) -> "RunConfig":
+        """A copy with every derived setting computed from the others: ``loss.r1_gamma="auto"`` from the resolution
+        and the batch, ``loss.instance_queue="auto"`` from ``data.count``, a fractional ``loss.augment_ramp`` from
+        ``optim.steps``. The one place these are derived; the trainer and :meth:`identity` use the result."""
+        l, o = self.loss, self.optim
+        changes = {}
+        if l.r1_gamma == AUTO:
+            changes["loss.r1_gamma"] = r1_gamma_heuristic(self.data.resolution, o.batch_size)
+        if l.instance_queue == AUTO:
+            if self.data.count is None:
+                raise ValueError("loss.instance_queue='auto' sizes the queue from data.count, which is None (the whole "
+                                 "data set): set data.count or give loss.instance_queue a number")
+            changes["loss.instance_queue"] = fakeclr_queue_size(self.data.count)
+        if isinstance(l.augment_ramp, float):
+            if not 0 < l.augment_ramp < 1:
+                raise ValueError(f"loss.augment_ramp={l.augment_ramp}: a float is a fraction of the run, in (0, 1); "
+                                 "give whole steps as an int")
+            changes["loss.augment_ramp"] = max(round(l.augment_ramp * o.steps), 1)
+        return self.replace(**changes) if changes else self
+
     def validate(self) -> "RunConfig":
-        """Raise ValueError naming the first inconsistent setting; returns self."""
+        """Raise ValueError naming the first inconsistent setting (derived ones included); returns self, with its
+        ``"auto"`` settings kept (see :meth:`resolved`)."""
+        for name, value in (("loss.r1_gamma", self.loss.r1_gamma), ("loss.instance_queue", self.loss.instance_queue)):
+            if isinstance(value, str) and value != AUTO:
+                raise ValueError(f"{name}={value!r}: give a number or 'auto'")
+        self.resolved()._validate_resolved()
+        return self
+
+    def _validate_resolved(self) -> None:
         m, l, o = self.model, self.loss, self.optim
         if hasattr(m, "validate"):
             m.validate()
@@ -170,6 +221,8 @@ class RunConfig:
             (l.temperature > 0 and l.instance_temperature > 0 and l.ms_temperature > 0, "temperatures must be > 0"),
             (0.0 <= l.augment_p <= 1.0, f"loss.augment_p must be in [0, 1], got {l.augment_p}"),
             (l.r1_gamma >= 0 and l.r1_every >= 1, "loss.r1_gamma must be >= 0 and loss.r1_every >= 1"),
+            (l.augment_ramp >= 0 and l.instance_queue >= 1, "loss.augment_ramp must be >= 0 and "
+                                                           "loss.instance_queue >= 1"),
             (m.mbstd_group == 0, "model.mbstd_group > 0 is not supported by the trainer: it runs reals, fakes and "
                                  "their views through D as one batch, and minibatch statistics would mix them"),
         ]
@@ -189,22 +242,23 @@ class RunConfig:
             raise ValueError(f"loss.instance={l.instance!r} needs model.instance_head_dim > 0 (the projection head)")
         if l.ms_contrastive_weight > 0 and not m.multiscale_res:
             raise ValueError("loss.ms_contrastive_weight > 0 needs a multi-scale D: set model.multiscale_res")
-        return self
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
     def identity(self) -> dict:
-        """The fields that can change a run's results; a field declared with :func:`_added_later` is left out
-        while it holds its default, so adding a setting does not rename every cached run."""
-        d = self.to_dict()
+        """The fields that can change a run's results, derived settings resolved (``"auto"`` and the number it
+        stands for name the same run); a field declared with :func:`_added_later` is left out while it holds its
+        default, so adding a setting does not rename every cached run."""
+        config = self.resolved()
+        d = config.to_dict()
         for k in self._NOT_IDENTITY:
             d.pop(k, None)
-        for f in dataclasses.fields(self):
-            if f.metadata.get("added_later") and getattr(self, f.name) == f.default:
+        for f in dataclasses.fields(config):
+            if f.metadata.get("added_later") and getattr(config, f.name) == f.default:
                 d.pop(f.name)
         for name in ("data", "model", "loss", "optim", "eval"):
-            part = getattr(self, name)
+            part = getattr(config, name)
             for f in dataclasses.fields(part):
                 if f.metadata.get("added_later") and getattr(part, f.name) == f.default:
                     d[name].pop(f.name)
