@@ -1,5 +1,7 @@
 """Presets: every preset validates at every scale; page specs match the paper tables they mirror."""
 
+from pathlib import Path
+
 import pytest
 
 from gancl import experiments, tables
@@ -45,8 +47,10 @@ def test_data_overrides_point_a_preset_at_real_data():
 def test_seeds_accept_a_count_a_list_or_the_default():
     assert experiments.seeds("small") == [0, 1, 2] and experiments.seeds("small", 2) == [0, 1]
     assert experiments.seeds("smoke", [4, 5]) == [4, 5]
-    with pytest.raises(ValueError, match="positive count"):
+    with pytest.raises(ValueError, match="seeds=0 must be a positive number of seeds"):
         experiments.seeds("small", 0)
+    with pytest.raises(ValueError, match="repeats a seed"):  # the same check as a page's parameters
+        experiments.seeds("small", [2, 2])
 
 
 def test_contragan_table4_rows_decode_the_papers_regularisers_and_batches():
@@ -233,3 +237,85 @@ def test_derived_settings_follow_every_override_so_a_preset_rebuilds_a_page_run(
 def test_derived_settings_that_cannot_be_derived_are_refused(override, message):
     with pytest.raises(ValueError, match=message):
         experiments.preset("fakeclr/fakeclr", "smoke", **override)
+
+
+def _book_pages_that_train() -> set:
+    book = Path(__file__).resolve().parents[1] / "book"
+    return {f"{p.parent.name}/{p.stem}" for p in book.glob("*/*.py") if "train_grid(" in p.read_text()}
+
+
+def test_every_training_page_reads_its_spec():
+    assert set(experiments.pages()) == _book_pages_that_train()
+    for name in experiments.pages():
+        source = (Path(__file__).resolve().parents[1] / "book" / f"{name}.py").read_text()
+        assert f'page_spec("{name}"' in source and "train_grid(spec" in source, name
+
+
+@pytest.mark.parametrize("name", experiments.pages())
+def test_page_specs_are_complete_at_every_scale(name):
+    for scale_name in experiments.SCALE_NAMES:
+        spec = experiments.page_spec(name, scale_name)
+        assert spec.page == name and spec.scale == scale_name and spec.configs and spec.seeds
+        assert spec.evaluation("metrics").n == experiments.scale(scale_name).fd_count
+        labels = set(spec.configs)
+        for claim in spec.claims:
+            assert {label for pair in claim.pairs for label in pair} <= labels
+            assert all(a != b for a, b in claim.pairs)
+        assert len(spec.runs()) == sum(len(spec.seeds_of(label)) for label in spec.configs)
+
+
+def test_page_spec_takes_the_page_parameters_and_refuses_others():
+    spec = experiments.page_spec("contragan/conditioning_losses", "smoke", seeds=2, steps=7)
+    assert spec.seeds == [0, 1] and {c.optim.steps for c in spec.configs.values()} == {7}
+    with pytest.raises(ValueError, match="no page spec 'contragan/table9'"):
+        experiments.page_spec("contragan/table9", "smoke")
+    with pytest.raises(ValueError, match="takes no parameter \\['sizes'\\]"):
+        experiments.page_spec("contragan/conditioning_losses", "smoke", sizes=(1, 2))
+    with pytest.raises(ValueError, match="unknown scale 'huge'"):
+        experiments.page_spec("contragan/conditioning_losses", "huge")
+    with pytest.raises(ValueError, match="repeats a seed"):
+        experiments.page_spec("contragan/conditioning_losses", "smoke", seeds=[1, 1])
+    sized = experiments.page_spec("dual_attention/data_size", "smoke", sizes=(40, 80))
+    assert sorted({c.data.count for c in sized.configs.values()}) == [40, 80]
+
+
+def test_fakeclr_ablations_spec_gives_table1s_other_sizes_fewer_seeds():
+    spec = experiments.page_spec("fakeclr/ablations", "small")
+    assert spec.seeds == list(experiments.FAKECLR_SEEDS["small"])
+    assert spec.seeds_of("Instance-real @ 1000") == list(experiments.FAKECLR_T1_SEEDS["small"])
+    assert spec.seeds_of("Instance-real @ 100") == spec.seeds_of("+ forgetting factor") == spec.seeds
+    assert spec.settings["table1"] + spec.settings["table5"] == list(spec.configs)
+    # Table 5's first two rows are Table 1's runs: the same run ids, trained once
+    assert spec.configs["StyleGAN2-ADA-Linear"].run_id(0) == spec.configs["StyleGAN2-ADA-Linear @ 100"].run_id(0)
+
+
+def test_spec_parts_check_what_they_are_given():
+    with pytest.raises(ValueError, match="evaluation kind 'lpips' is unknown"):
+        experiments.Evaluation("lpips", 10)
+    with pytest.raises(ValueError, match="PPL space 'x'"):
+        experiments.Evaluation("ppl", 10, space="x")
+    with pytest.raises(ValueError, match="better='smaller'"):
+        experiments.Claim("X1", "x", (("a", "b"),), better="smaller")
+    configs = experiments.contragan_table1("smoke")
+    with pytest.raises(ValueError, match="claim X1 compares configurations the spec does not have: \\['Z'\\]"):
+        experiments.PageSpec("p", "smoke", configs, [0], (), (experiments.Claim("X1", "x", (("P-NCA", "Z"),)),))
+    spec = experiments.page_spec("fakeclr/ppl", "smoke")
+    assert spec.evaluation("ppl", "z").space == "z"
+    with pytest.raises(KeyError, match="declares no 'objects' evaluation"):
+        spec.evaluation("objects")
+    with pytest.raises(KeyError, match="declares no claim 'C9'"):
+        spec.claim("C9")
+
+
+@pytest.mark.parametrize("name", experiments.pages())
+def test_a_page_spec_takes_exactly_the_pages_parameters(name):
+    """gancl plan hands a page's parameters to its spec: the two must name the same ones."""
+    import inspect
+
+    from gancl.book.pages import declared_parameters, read_page
+    from gancl.experiments.plan import NOT_SPEC_PARAMETERS
+    from gancl.experiments.spec import _PAGES
+
+    page = Path(__file__).resolve().parents[1] / "book" / f"{name}.py"
+    declared = set(declared_parameters(read_page(page))) - set(NOT_SPEC_PARAMETERS)
+    assert declared == set(inspect.signature(_PAGES[name]).parameters) - {"scale"}

@@ -85,10 +85,10 @@ paper_table.set_index("id")
 from gancl import experiments
 from gancl.train import train_grid
 
-configs = experiments.contragan_table4(scale, dataset, data_dir, steps)
-run_seeds = experiments.seeds(scale, seeds)
-n_eval = experiments.scale(scale).fd_count  # samples per final evaluation: 2000 at small
-results, runs = train_grid(configs, run_seeds, force=force, device=device, n_eval=n_eval)
+spec = experiments.page_spec("contragan/ablation", scale, seeds=seeds, dataset=dataset, data_dir=data_dir,
+                             steps=steps)
+configs, run_seeds, n_eval = spec.configs, spec.seeds, spec.n_eval
+results, runs = train_grid(spec, force=force, device=device)
 results[["config", "seed", "fd", "class_consistency", "seconds_per_step"]].round(3)
 
 # %% [markdown]
@@ -130,7 +130,7 @@ glue("t4_tau", f"{cmp_all.kendall_tau:.2f}")
 cmp_all.style(caption=f"FD (domain) here vs the paper's FID. {cmp_all.summary}.")
 
 # %%
-claims = [("E", "A"), ("H", "C"), ("E", "F"), ("G", "E"), ("I", "H"), ("C", "A"), ("H", "E")]
+claims = list(spec.claim("C5").pairs)  # declared with the page's spec
 cmp_claims = tables.compare(paper_fid, results, value="fd", pairs=claims)
 glue("t4_verdict_claims", cmp_claims.verdict)
 cmp_claims.pairs

@@ -81,10 +81,10 @@ tables.load("contragan_t1").pivot(index="method", columns="dataset", values=["va
 from gancl import experiments
 from gancl.train import train_grid
 
-configs = experiments.contragan_table1(scale, dataset, data_dir, steps)
-run_seeds = experiments.seeds(scale, seeds)
-n_eval = experiments.scale(scale).fd_count  # samples per final evaluation: 2000 at small
-results, runs = train_grid(configs, run_seeds, force=force, device=device, n_eval=n_eval)
+spec = experiments.page_spec("contragan/conditioning_losses", scale, seeds=seeds, dataset=dataset, data_dir=data_dir,
+                             steps=steps)
+configs, run_seeds, n_eval = spec.configs, spec.seeds, spec.n_eval
+results, runs = train_grid(spec, force=force, device=device)
 results[["config", "seed", "fd", "class_consistency", "precision", "recall"]].round(3)
 
 # %% [markdown]
@@ -117,8 +117,7 @@ cmp_tiny.style(caption=f"FD (domain) here vs the paper's Tiny ImageNet FID. {cmp
 # %%
 import pandas as pd
 
-claims = [("2C (ContraGAN)", other) for other in ("Eq. 7", "NT-Xent", "P-NCA", "Uncond. GAN")]
-claims += [("Eq. 7", other) for other in ("NT-Xent", "P-NCA", "Uncond. GAN")]
+claims = [*spec.claim("C1").pairs, *spec.claim("C2").pairs]  # declared with the page's spec
 key = tables.compare(paper_cifar, results, value="fd", pairs=claims)
 glue("t1_verdict_claims", key.verdict)
 stats = results.groupby("config")[["fd", "class_consistency"]].agg(["mean", "std"]).round(3)

@@ -76,10 +76,10 @@ print(tables.info("contragan_fig3").notes)
 from gancl import experiments
 from gancl.train import train_grid
 
-configs = experiments.contragan_fig3(scale, dataset, data_dir, steps)
-run_seeds = experiments.seeds(scale, seeds, experiments.CONTRAGAN_FIG3_SEEDS)
-n_eval = experiments.scale(scale).fd_count  # samples per final evaluation: 2000 at small
-results, runs = train_grid(configs, run_seeds, force=force, device=device, n_eval=n_eval)
+spec = experiments.page_spec("contragan/stability", scale, seeds=seeds, dataset=dataset, data_dir=data_dir,
+                             steps=steps)
+configs, run_seeds, n_eval = spec.configs, spec.seeds, spec.n_eval
+results, runs = train_grid(spec, force=force, device=device)
 print({label: f"{c.data.count} training images, {c.optim.steps} steps" for label, c in configs.items()})
 results[["config", "seed", "fd", "class_consistency", "seconds_per_step"]].round(3)
 

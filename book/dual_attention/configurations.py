@@ -101,10 +101,10 @@ paper_t3.round(2)
 from gancl import experiments
 from gancl.train import train_grid
 
-configs = experiments.dual_table3(scale, dataset, data_dir, steps)
-run_seeds = experiments.seeds(scale, seeds)
-n_eval = experiments.scale(scale).fd_count  # samples per final evaluation: 2000 at small
-results, runs = train_grid(configs, run_seeds, force=force, device=device, n_eval=n_eval, on_diverge="record")
+spec = experiments.page_spec("dual_attention/configurations", scale, seeds=seeds, dataset=dataset, data_dir=data_dir,
+                             steps=steps)
+configs, run_seeds, n_eval = spec.configs, spec.seeds, spec.n_eval
+results, runs = train_grid(spec, force=force, device=device)
 results[["config", "seed", "fd", "precision", "recall", "seconds_per_step", "diverged"]].round(3)
 
 # %%
@@ -133,7 +133,7 @@ glue("t3_tau", f"{cmp_all.kendall_tau:.2f}")
 cmp_all.style(caption=f"FD (domain) here vs the paper's FID (CelebA). {cmp_all.summary}.")
 
 # %%
-cmp_claim = tables.compare(paper_fid, done, value="fd", pairs=[("Eq. 8", "Eq. 1"), ("Eq. 8", "Eq. 2")])
+cmp_claim = tables.compare(paper_fid, done, value="fd", pairs=list(spec.claim("D3").pairs))
 glue("t3_verdict_claim", cmp_claim.verdict)
 cmp_claim.pairs
 

@@ -84,10 +84,10 @@ paper_t4["change (%)"].unstack("dataset").round(1)
 from gancl import experiments
 from gancl.train import train_grid
 
-configs = experiments.dual_table4(scale, dataset, data_dir, steps, sizes)
-run_seeds = experiments.seeds(scale, seeds, experiments.DUAL_T4_SEEDS)
-n_eval = experiments.scale(scale).fd_count  # samples per final evaluation: 2000 at small
-results, runs = train_grid(configs, run_seeds, force=force, device=device, n_eval=n_eval, on_diverge="record")
+spec = experiments.page_spec("dual_attention/data_size", scale, seeds=seeds, dataset=dataset, data_dir=data_dir,
+                             steps=steps, sizes=sizes)
+configs, run_seeds, n_eval = spec.configs, spec.seeds, spec.n_eval
+results, runs = train_grid(spec, force=force, device=device)
 results["size"] = [configs[label].data.count for label in results["config"]]
 results["method"] = [label.split(" @ ")[0] for label in results["config"]]
 results[["method", "size", "seed", "fd", "precision", "recall", "diverged"]].round(3)

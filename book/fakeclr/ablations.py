@@ -92,21 +92,15 @@ paper_t5.pivot_table(index="config", columns="dataset", values="value", sort=Fal
 # %%
 from gancl.train import train_grid
 
-configs_t1 = experiments.fakeclr_table1(scale, dataset, data_dir, steps, sizes)
+# Table 1 and Table 5 in one spec: the first size with the other FakeCLR pages' seeds, the others with fewer
+spec = experiments.page_spec("fakeclr/ablations", scale, seeds=seeds, dataset=dataset, data_dir=data_dir, steps=steps,
+                             sizes=sizes)
+results, runs = train_grid(spec, force=force, device=device)
+configs_t1 = {label: spec.configs[label] for label in spec.settings["table1"]}
+configs_t5 = {label: spec.configs[label] for label in spec.settings["table5"]}
 size_of = {label: configs_t1[label].data.count for label in configs_t1}
-all_sizes = sorted(set(size_of.values()))
-seeds_first = experiments.seeds(scale, seeds, experiments.FAKECLR_SEEDS)
-seeds_other = experiments.seeds(scale, seeds, experiments.FAKECLR_T1_SEEDS)
-n_eval = experiments.scale(scale).fd_count
-parts, runs = [], {}
-for n in all_sizes:
-    # the first size is the one the other FakeCLR pages train on, with their seeds
-    grid = {label: c for label, c in configs_t1.items() if size_of[label] == n}
-    table, found = train_grid(grid, seeds_first if n == all_sizes[0] else seeds_other, force=force, device=device,
-                              n_eval=n_eval, on_diverge="record")
-    parts.append(table)
-    runs.update(found)
-results_t1 = pd.concat(parts, ignore_index=True)
+all_sizes = spec.settings["sizes"]
+results_t1 = results[results["config"].isin(list(configs_t1))].reset_index(drop=True)
 results_t1["size"] = [size_of[label] for label in results_t1["config"]]
 results_t1["method"] = [label.split(" @ ")[0] for label in results_t1["config"]]
 results_t1[["method", "size", "seed", "fd", "precision", "recall", "diverged"]].round(3)
@@ -164,9 +158,7 @@ for n, c in comparisons_t1.items():
 # shrinks linearly to 2 over training), on the 100-image subset.
 
 # %%
-configs_t5 = experiments.fakeclr_table5(scale, dataset, data_dir, steps)
-results_t5, runs_t5 = train_grid(configs_t5, seeds_first, force=force, device=device, n_eval=n_eval,
-                                 on_diverge="record")
+results_t5 = results[results["config"].isin(list(configs_t5))].reset_index(drop=True)
 table_t5 = results_t5.groupby("config", sort=False)["fd"].agg(tables.mean_std).rename("FD (domain)").to_frame()
 table_t5["change vs previous row"] = results_t5.groupby("config", sort=False)["fd"].mean().diff().round(2)
 table_t5
@@ -188,8 +180,7 @@ reference_t5 = reference_t5.set_index("config")["value"].rename("FID")
 reference_t5.attrs["better"] = "lower"
 comparison_t5 = tables.compare(reference_t5, results_t5.rename(columns={"fd": "value"}).dropna(subset=["value"]))
 labels_t5 = list(configs_t5)
-steps_t5 = tables.check_orderings(results_t5.dropna(subset=["fd"]),
-                                  [(labels_t5[i + 1], labels_t5[i]) for i in range(len(labels_t5) - 1)], value="fd")
+steps_t5 = tables.check_orderings(results_t5.dropna(subset=["fd"]), list(spec.claim("F4").pairs), value="fd")
 glue("t5_verdict", comparison_t5.verdict)
 glue("t5_steps_verdict", tables.verdict_of(steps_t5["outcome"]))
 display(comparison_t5.style(caption=f"Table 5 at {n_t5} images against {ffhq[n_t5]}"))

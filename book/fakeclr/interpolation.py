@@ -70,10 +70,10 @@ scale_banner(scale)
 from gancl import experiments
 from gancl.train import train_grid
 
-configs = experiments.fakeclr_methods(scale, dataset, data_dir, steps)
-run_seeds = experiments.seeds(scale, seeds, experiments.FAKECLR_SEEDS)
-n_eval = experiments.scale(scale).fd_count
-results, runs = train_grid(configs, run_seeds, force=force, device=device, n_eval=n_eval, on_diverge="record")
+spec = experiments.page_spec("fakeclr/interpolation", scale, seeds=seeds, dataset=dataset, data_dir=data_dir,
+                             steps=steps)
+configs, run_seeds, n_eval = spec.configs, spec.seeds, spec.n_eval
+results, runs = train_grid(spec, force=force, device=device)
 results[["config", "seed", "fd", "precision", "recall", "diverged"]].round(3)
 
 # %% [markdown]
@@ -91,11 +91,11 @@ from gancl import tables
 from gancl.data import get_dataset
 from gancl.metrics import interpolation_smoothness, invert
 
-spec = experiments.FAKECLR_INTERPOLATION
+settings = spec.settings  # frames, threshold, random paths, inverted images, inversion steps
 data = configs[next(iter(configs))].data  # the four methods train on the same subset
 targets = get_dataset(data.name, data.resolution, "train", data.count, data.data_dir, data.seed).images
-targets = targets[:spec["inverted"]]
-invert_steps = spec["invert_steps"][experiments.scale(scale).name]
+targets = targets[:settings["inverted"]]
+invert_steps = settings["invert_steps"]
 
 inversions = {}
 for (label, seed), run in runs.items():
@@ -124,17 +124,17 @@ fig = image_rows(rows, f"Training images and their inversions (seed {shown})")
 # %%
 from gancl.book import glue
 
-glue("frames", spec["frames"])
-glue("random_paths", spec["random_paths"])
-glue("threshold", spec["threshold"])
+glue("frames", settings["frames"])
+glue("random_paths", settings["random_paths"])
+glue("threshold", settings["threshold"])
 paths = {}
 for (label, seed), run in runs.items():
     G, inv = run.generator(), inversions[(label, seed)]
     starts, ends = inv.latents[0::2], inv.latents[1::2]
-    paths[(label, seed, "inverted")] = interpolation_smoothness(G, starts, ends, steps=spec["frames"], space="w",
-                                                                threshold=spec["threshold"])
-    paths[(label, seed, "random")] = interpolation_smoothness(G, n_pairs=spec["random_paths"], steps=spec["frames"],
-                                                              space="z", threshold=spec["threshold"], seed=seed)
+    paths[(label, seed, "inverted")] = interpolation_smoothness(G, starts, ends, steps=settings["frames"], space="w",
+                                                                threshold=settings["threshold"])
+    paths[(label, seed, "random")] = interpolation_smoothness(G, n_pairs=settings["random_paths"], steps=settings["frames"],
+                                                              space="z", threshold=settings["threshold"], seed=seed)
 
 # %%
 from gancl.book.figures import interpolation_strips
@@ -145,7 +145,7 @@ for label in configs:
         if (label, shown, kind) in paths:
             res = paths[(label, shown, kind)]
             strips[f"{label}\n({kind})"] = (res.frames[0], res.differences[0])
-fig = interpolation_strips(strips, spec["threshold"], title=f"Interpolation paths (seed {shown}; cf. Fig. 1 and Fig. 6)")
+fig = interpolation_strips(strips, settings["threshold"], title=f"Interpolation paths (seed {shown}; cf. Fig. 1 and Fig. 6)")
 
 # %% [markdown]
 # ## Summary
@@ -155,7 +155,6 @@ fig = interpolation_strips(strips, spec["threshold"], title=f"Interpolation path
 # distance is named in the PPL page). Mean ± std over seeds.
 
 # %%
-n_ppl = experiments.FAKECLR_PPL_SAMPLES[experiments.scale(scale).name]
 records = []
 for (label, seed), run in runs.items():
     inv_paths, rnd_paths = paths[(label, seed, "inverted")], paths[(label, seed, "random")]
@@ -164,8 +163,7 @@ for (label, seed), run in runs.items():
         "step_mean_inverted": inv_paths.mean_difference, "step_max_inverted": float(inv_paths.differences.max()),
         "step_mean_random": rnd_paths.mean_difference, "step_max_random": float(rnd_paths.differences.max()),
         "jumps_random": rnd_paths.flagged_share, "inversion_mse": inversions[(label, seed)].mean_mse,
-        "fd": results.set_index(["config", "seed"]).at[(label, seed), "fd"],
-        "ppl_w": run.evaluate_ppl("w", n_ppl)["ppl"],
+        **results.set_index(["config", "seed"]).loc[(label, seed), ["fd", "ppl_w"]].to_dict(),
     })
 summary_runs = pd.DataFrame(records)
 columns = [c for c in summary_runs.columns if c not in ("config", "seed")]
@@ -180,8 +178,7 @@ summary_runs.groupby("config")[columns].agg(lambda v: tables.mean_std(v, "{:.3g}
 # inversion error, with the verdict rule of the introduction (mean ± std intervals of the seeds apart).
 
 # %%
-claimed = [("FakeCLR", "StyleGAN2-ADA-Linear"), ("Instance-perturbation", "StyleGAN2-ADA-Linear"),
-           ("FakeCLR", "Instance-fake"), ("Instance-perturbation", "Instance-fake")]
+claimed = list(spec.claim("F1").pairs)  # declared with the page's spec
 checks = []
 for value in ("step_mean_inverted", "step_mean_random", "inversion_mse"):
     checked = tables.check_orderings(summary_runs, claimed, value=value)
@@ -206,7 +203,7 @@ reading = (
     + ", ".join(f"{m} {means.at[m, 'step_mean_inverted']:.4f}" for m in order)
     + f"; along random paths: "
     + ", ".join(f"{m} {means.at[m, 'step_mean_random']:.4f}" for m in configs)
-    + f". Steps above {spec['threshold']:g}: "
+    + f". Steps above {settings['threshold']:g}: "
     + ", ".join(f"{m} {100 * means.at[m, 'jumps_random']:.1f}%" for m in configs)
     + f" of the random paths' steps. Inversion error (pixel MSE): "
     + ", ".join(f"{m} {means.at[m, 'inversion_mse']:.4f}" for m in configs)
@@ -216,7 +213,7 @@ reading = (
 glue("interp_reading", reading)
 print(reading)
 largest = max(float(res.differences.max()) for res in paths.values())
-context = (f"No step of any path here exceeds {spec['threshold']:g} (the largest is {largest:.3f}), and the samples "
+context = (f"No step of any path here exceeds {settings['threshold']:g} (the largest is {largest:.3f}), and the samples "
            f"are far from real images: precision against the held-out images is at most "
            f"{results['precision'].max():.3f} over the {len(results)} runs.")
 glue("interp_context", context)

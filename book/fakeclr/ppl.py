@@ -77,19 +77,15 @@ paper
 # %%
 from gancl.train import train_grid
 
-configs = experiments.fakeclr_methods(scale, dataset, data_dir, steps)
-run_seeds = experiments.seeds(scale, seeds, experiments.FAKECLR_SEEDS)
-n_eval = experiments.scale(scale).fd_count
-results, runs = train_grid(configs, run_seeds, force=force, device=device, n_eval=n_eval, on_diverge="record")
+spec = experiments.page_spec("fakeclr/ppl", scale, seeds=seeds, dataset=dataset, data_dir=data_dir, steps=steps)
+configs, run_seeds, n_ppl = spec.configs, spec.seeds, spec.evaluation("ppl", "w").n
+results, runs = train_grid(spec, force=force, device=device)
 
-n_ppl = experiments.FAKECLR_PPL_SAMPLES[experiments.scale(scale).name]
-rows = []
-for (label, seed), run in runs.items():
-    for space in ("z", "w"):
-        record = run.evaluate_ppl(space, n_ppl, force=force)
-        rows.append({"config": label, "seed": seed, "space": space, "ppl": record["ppl"],
-                     "ppl_std": record["ppl_std"], "distance": record["distance"]})
-ppl = pd.DataFrame(rows)
+# one row per run and space (the spec measured both; a diverged run has no PPL)
+done = results.dropna(subset=["ppl_w"])
+ppl = pd.concat([done[["config", "seed"]].assign(space=space, ppl=done[f"ppl_{space}"],
+                                                 ppl_std=done[f"ppl_{space}_std"], distance=done["ppl_distance"])
+                 for space in ("z", "w")], ignore_index=True)
 distance = ppl["distance"].iloc[0]
 print(f"distance: {distance}; {n_ppl} paths per run and space")
 ppl.pivot_table(index=["config", "seed"], columns="space", values=["ppl", "ppl_std"]).round(1)

@@ -79,10 +79,10 @@ print(tables.info("msconD_fig2").notes)
 from gancl import experiments
 from gancl.train import train_grid
 
-configs = experiments.msconD_fig2(scale, dataset, data_dir, steps)
-run_seeds = experiments.seeds(scale, seeds, experiments.MSCOND_SEEDS)
-n_eval = experiments.scale(scale).fd_count  # samples per final evaluation: 2000 at small
-results, runs = train_grid(configs, run_seeds, force=force, device=device, n_eval=n_eval)
+spec = experiments.page_spec("msconD/logit_dynamics", scale, seeds=seeds, dataset=dataset, data_dir=data_dir,
+                             steps=steps)
+configs, run_seeds, n_eval = spec.configs, spec.seeds, spec.n_eval
+results, runs = train_grid(spec, force=force, device=device)
 results[["config", "seed", "fd", "precision", "recall", "seconds_per_step"]].round(3)
 
 # %% [markdown]

@@ -121,17 +121,12 @@ glue("t1_same", f"{int(architecture['same shape'].sum())} of {len(architecture)}
 from gancl.train import train_grid
 
 from gancl.data import get_dataset
-from gancl.metrics import require_object_boxes
 
-configs = experiments.msconD_scales(scale, dataset, data_dir, steps)
-data = configs["StyleGAN2 1"].data
-require_object_boxes(data.name, data.resolution, data.data_dir)  # before the training, not after it
-run_seeds = experiments.seeds(scale, seeds, experiments.MSCOND_SEEDS)
-n_eval = experiments.scale(scale).fd_count  # samples per final evaluation: 2000 at small
-results, runs = train_grid(configs, run_seeds, force=force, device=device, n_eval=n_eval)
-objects = pd.DataFrame([{"config": label, "seed": seed, **runs[(label, seed)].evaluate_objects(n_eval)}
-                        for label, seed in zip(results["config"], results["seed"])])
-results = results.merge(objects, on=["config", "seed"])
+# the spec's object-level evaluation refuses a data set without object boxes before any training
+spec = experiments.page_spec("msconD/scales", scale, seeds=seeds, dataset=dataset, data_dir=data_dir, steps=steps)
+configs, run_seeds, n_eval = spec.configs, spec.seeds, spec.n_eval
+results, runs = train_grid(spec, force=force, device=device)
+data = configs["StyleGAN2 1"].data  # every configuration trains on the same scenes
 results[["method", "scales"]] = results["config"].str.rsplit(" ", n=1, expand=True)
 results["objects per image"] = results["fake_objects"] / results["n"]
 results["recognised per image"] = (results["objects per image"] * results["fake_agreement"]).fillna(0.0)
@@ -206,16 +201,14 @@ per_class.round(1)
 # checked on scene-level FD.
 
 # %%
-from itertools import combinations
-
 largest = order[-1]
-ladder = [f"MultiscaleD {s}" for s in reversed(order[1:])] + ["StyleGAN2 1"]  # claimed best first
-checked_scales = tables.check_orderings(results, list(combinations(ladder, 2)), value="object_fd")
-contrastive_pairs = [(f"MsConD {s}", f"MultiscaleD {s}") for s in order[1:]]
+scale_pairs = list(spec.claim("M2a").pairs)  # the ladder of scales, claimed best first (the page's spec)
+checked_scales = tables.check_orderings(results, scale_pairs, value="object_fd")
+contrastive_pairs = list(spec.claim("M2b").pairs)
 checked_contrastive = tables.check_orderings(results, contrastive_pairs, value="object_fd")
 verdict_scales = tables.verdict_of(checked_scales["outcome"])
 verdict_contrastive = tables.verdict_of(checked_contrastive["outcome"])
-scene_scales = tables.check_orderings(results, list(combinations(ladder, 2)), value="fd")
+scene_scales = tables.check_orderings(results, scale_pairs, value="fd")
 scene_contrastive = tables.check_orderings(results, contrastive_pairs, value="fd")
 
 

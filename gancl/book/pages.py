@@ -21,11 +21,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-SCALES = ("smoke", "small", "paper")
-PUBLISHED_SCALE = "small"
-EMBEDDED_DATASETS = ("shapes", "scenes")
-REAL_DATASETS = ("cifar10", "tiny_imagenet", "folder")
-DATASETS = EMBEDDED_DATASETS + REAL_DATASETS
+from gancl.names import DATASETS, EMBEDDED_DATASETS, PUBLISHED_SCALE, REAL_DATASETS
+from gancl.names import SCALE_NAMES as SCALES
 REQUIRED_PARAMETERS = ("scale", "seeds", "dataset", "data_dir", "device", "steps", "force")
 
 REPOSITORY_URL = "https://github.com/gancl/gancl"
@@ -86,27 +83,12 @@ def check_parameters(
     if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int) or steps <= 0):
         raise ValueError(f"steps={steps!r} must be a positive whole number of training steps, or None for the "
                          "scale's default")
-    _check_seeds(seeds)
+    from gancl.experiments import check_seeds  # the one seed check (imports torch: not at module level)
+
+    check_seeds(seeds)
     if not isinstance(force, bool):
         raise ValueError(f"force={force!r} must be True (retrain even when a finished run is cached) or False")
     _check_device(device)
-
-
-def _check_seeds(seeds: Any) -> None:
-    if seeds is None:
-        return
-    if isinstance(seeds, int) and not isinstance(seeds, bool):
-        if seeds <= 0:
-            raise ValueError(f"seeds={seeds!r} must be a positive number of seeds, a list of seeds, or None")
-        return
-    if isinstance(seeds, (list, tuple)) and seeds and all(
-        isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds
-    ):
-        if len(set(seeds)) != len(seeds):
-            raise ValueError(f"seeds={list(seeds)!r} repeats a seed; each run needs its own")
-        return
-    raise ValueError(f"seeds={seeds!r} must be a positive number of seeds, a non-empty list of non-negative seeds, "
-                     "or None for the scale's default")
 
 
 def _check_device(device: Any) -> None:

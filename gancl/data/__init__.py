@@ -15,9 +15,8 @@ from gancl.data.dataset import ImageDataset, to_float, to_uint8
 from gancl.data.real import (CorruptImageError, DatasetNotFoundError, load_cifar10, load_folder, load_tiny_imagenet,
                              subset_indices)
 
-#: Data sets gancl can load; the first two are generated, the rest need ``data_dir``.
-DATASETS = ("shapes", "scenes", "cifar10", "tiny_imagenet", "folder")
-EMBEDDED = ("shapes", "scenes")
+from gancl.names import DATASETS  # data sets gancl can load; the embedded ones are generated, the rest need data_dir
+from gancl.names import EMBEDDED_DATASETS as EMBEDDED
 #: Suggested n-shot subset sizes (FFHQ-100 ... 5K style ladders).
 N_SHOT = (100, 1000, 2000, 5000, 10000)
 

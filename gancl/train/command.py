@@ -9,13 +9,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from gancl.names import SCALE_NAMES
+
 
 def add_train_command(subparsers):
     p = subparsers.add_parser("train", help="train one run (cached by config hash and seed); prints its folder",
                               description=__doc__)
     p.add_argument("--config", help="a JSON or YAML file with the nested run config (sections data, model, loss, optim, eval)")
     p.add_argument("--preset", help="a named experiment preset from gancl.experiments (see `gancl train --list`)")
-    p.add_argument("--scale", default="smoke", choices=("smoke", "small", "paper"), help="the preset's scale")
+    p.add_argument("--scale", default="smoke", choices=SCALE_NAMES, help="the preset's scale")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a field, e.g. --set optim.steps=200 --set loss.cond=2c (values parsed as JSON)")
     p.add_argument("--seed", type=int, default=0)

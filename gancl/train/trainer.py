@@ -139,7 +139,7 @@ class Trainer:
             from accelerate import Accelerator
             from accelerate.utils import DistributedDataParallelKwargs, set_seed
 
-        self.cfg = config.validate().resolved()  # every derived setting as a number from here on
+        config = self.cfg = config.validate().resolved()  # every derived setting a number from here on
         self.seed = int(seed)
         self.run_dir = Path(run_dir)
         log_with = _tracker(config.tracker)

@@ -1,0 +1,33 @@
+"""Named experiments: the scales, each paper's presets and the specs of the book's pages; the one place where
+presets, budgets, seeds and measurement settings live.
+
+- :mod:`~gancl.experiments.scales`: the three scales (smoke, small, paper), the base configuration, seeds and the
+  overrides a page's ``dataset``/``data_dir``/``steps`` parameters make;
+- :mod:`~gancl.experiments.registry`: ``preset(name, scale, **overrides)``, built from each paper's preset table;
+- :mod:`~gancl.experiments.spec`: ``page_spec(page, scale, **page_parameters) -> PageSpec`` (configs, seeds,
+  evaluations, claims, settings), which :func:`gancl.train.train_grid` trains and measures;
+- one module per paper: :mod:`~gancl.experiments.contragan`, :mod:`~gancl.experiments.dual`,
+  :mod:`~gancl.experiments.mscond`, :mod:`~gancl.experiments.fakeclr` (and the StyleGAN2 recipe the last three share,
+  :mod:`~gancl.experiments.stylegan2`).
+"""
+
+from gancl.experiments.scales import (SCALE_NAMES, SCALES, Scale, base_config, check_seeds, data_overrides,
+                                      page_overrides, scale, seeds)
+from gancl.experiments.registry import names, preset, register_table
+from gancl.experiments.spec import Claim, Evaluation, PageSpec, page_spec, pages
+from gancl.experiments.contragan import (CONTRAGAN_CR_WEIGHT, CONTRAGAN_FIG3, CONTRAGAN_FIG3_RUNS,
+                                         CONTRAGAN_FIG3_SEEDS, CONTRAGAN_PRESETS, CONTRAGAN_SMALL_STEPS,
+                                         CONTRAGAN_TABLE1, CONTRAGAN_TABLE4, CONTRAGAN_TABLE4_BATCH,
+                                         CONTRAGAN_TABLE4_SMALL_STEPS, contragan_fig3, contragan_table1,
+                                         contragan_table4)
+from gancl.experiments.dual import (DUAL_BUDGET, DUAL_PRESETS, DUAL_T4_METHODS, DUAL_T4_SEEDS, DUAL_T4_SIZES,
+                                    dual_table3, dual_table4, dual_table6, ref_attention_resolutions)
+from gancl.experiments.mscond import (MSCOND_BRANCHES, MSCOND_BUDGET, MSCOND_FIG2, MSCOND_PRESETS, MSCOND_SEEDS,
+                                      msconD_fig2, msconD_scales)
+from gancl.experiments.fakeclr import (FAKECLR_BUDGET, FAKECLR_FIG7, FAKECLR_INTERPOLATION, FAKECLR_METHODS,
+                                       FAKECLR_PAPER_COLUMNS, FAKECLR_PPL_SAMPLES, FAKECLR_PRESETS, FAKECLR_SEEDS,
+                                       FAKECLR_SIZES, FAKECLR_T1, FAKECLR_T1_SEEDS, FAKECLR_T5, fakeclr_methods,
+                                       fakeclr_table1, fakeclr_table5)
+from gancl.train.config import fakeclr_queue_size, r1_gamma_heuristic
+
+__all__ = [name for name in dir() if not name.startswith("_")]

@@ -1,0 +1,156 @@
+"""ContraGAN (Kang & Park 2020): its presets (one table) and the specs of its pages (Tables 1 and 4, Fig. 3).
+
+paper scale: BigGAN backbone on CIFAR-10 32 px (G 256 and D 128 channels throughout), batch 64, hinge, Adam 2e-4
+(0.5, 0.999), 5 D steps, t = 1.0, projection dim 512.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from gancl.experiments.registry import preset, register_table
+from gancl.experiments.scales import base_config, page_overrides, scale
+from gancl.experiments.scales import seeds as resolve_seeds
+from gancl.experiments.spec import Claim, Evaluation, PageSpec, page
+from gancl.train.config import RunConfig
+
+#: ContraGAN's budget at `small`: 500 steps of a 32-channel SN-DCGAN at batch 64 (about 2.5 min a run on 2 CPU cores),
+#: so that Table 1's 5 configurations x 3 seeds fit in about 40 minutes.
+CONTRAGAN_SMALL_STEPS = 500
+CONTRAGAN_CR_WEIGHT = 10.0  # consistency regularisation lambda (Zhang et al. 2020, as in the authors' library)
+
+#: The presets: name -> D head, conditioning loss, further loss settings and dotted overrides. One backbone and
+#: budget for all, as Table 1 compares them.
+CONTRAGAN_PRESETS = {
+    "contragan/uncond": dict(head="none", cond="none", overrides={"model.num_classes": 0}),
+    "contragan/acgan": dict(head="acgan", cond="acgan"),
+    "contragan/projgan": dict(head="proj", cond="proj"),
+    "contragan/pnca": dict(head="contrastive", cond="pnca"),
+    "contragan/ntxent": dict(head="contrastive", cond="ntxent"),
+    "contragan/eq7": dict(head="contrastive", cond="eq7"),
+    "contragan/2c": dict(head="contrastive", cond="2c"),
+    "contragan/2c_aps": dict(head="contrastive", cond="2c", loss={"aps": True}),
+    "contragan/2c_cr": dict(head="contrastive", cond="2c", loss={"cr_weight": CONTRAGAN_CR_WEIGHT}),
+    # Table 4 starts from ProjGAN; its rows with 2C keep the projection term and add the 2C head
+    "contragan/projgan_2c": dict(head="proj_contrastive", cond="2c"),
+}
+
+
+def _contragan(scale_name: str, head: str, cond: str, loss: Optional[dict] = None,
+               overrides: Optional[dict] = None) -> RunConfig:
+    paper = scale_name == "paper"
+    model = {"d_head": head}
+    if paper:
+        model.update(g_channels=256, d_channels=128, channel_cap=256, d_channel_cap=128)
+    c = base_config(scale_name, arch="resnet" if paper else "dcgan", dataset="cifar10" if paper else "shapes",
+                    num_classes=10, **model)
+    c = c.replace(**{"loss.cond": cond, "loss.temperature": 1.0, "loss.cond_weight": 1.0,
+                     **{f"loss.{k}": v for k, v in (loss or {}).items()}})
+    if paper:
+        c = c.replace(**{"optim.n_dis": 5, "optim.batch_size": 64, "optim.steps": 100_000, "model.embed_dim": 512})
+    elif scale_name == "small":
+        c = c.replace(**{"optim.steps": CONTRAGAN_SMALL_STEPS, "eval.diag_every": 100})
+    return c.replace(**overrides) if overrides else c
+
+
+register_table(CONTRAGAN_PRESETS, _contragan)
+
+#: ContraGAN Table 1 rows (the paper's labels, as in paper_tables/contragan_t1.csv) and their presets.
+CONTRAGAN_TABLE1 = {"Uncond. GAN": "contragan/uncond", "P-NCA": "contragan/pnca", "NT-Xent": "contragan/ntxent",
+                    "Eq. 7": "contragan/eq7", "2C (ContraGAN)": "contragan/2c"}
+
+#: ContraGAN Table 4 rows: id -> (large batch, 2C, APS, CR), the paper's ids and order.
+CONTRAGAN_TABLE4 = {"A": (False, False, False, False), "B": (False, False, False, True),
+                    "C": (True, False, False, False), "D": (True, False, False, True),
+                    "E": (False, True, False, False), "F": (False, True, True, False),
+                    "G": (False, True, False, True), "H": (True, True, False, False),
+                    "I": (True, True, False, True)}
+#: Table 4's two batch sizes per scale: the paper's 256 and 1024, divided by 16 at `small` (the ratio kept) so that a
+#: large-batch run costs what a Table 1 run does.
+CONTRAGAN_TABLE4_BATCH = {"smoke": (8, 32), "small": (16, 64), "paper": (256, 1024)}
+#: ContraGAN Table 4 at `small`: 350 steps a run, the scale's three seeds per row (9 rows; the paper reports one run
+#: per row), about 25 minutes on two CPU cores.
+CONTRAGAN_TABLE4_SMALL_STEPS = 350
+
+#: ContraGAN Fig. 3 per scale: training images (few enough for D to memorise them), steps, and how often the
+#: authenticity accuracies / spectral norms (diag_every) and FD (fd_every, on fd_count samples) are recorded.
+CONTRAGAN_FIG3 = {"smoke": {"count": 64, "steps": 60, "diag_every": 10, "fd_every": 20, "fd_count": 128},
+                  "small": {"count": 64, "steps": 1000, "diag_every": 50, "fd_every": 100, "fd_count": 1000},
+                  "paper": {"count": None, "steps": 100_000, "diag_every": 1000, "fd_every": 2000, "fd_count": 10_000}}
+CONTRAGAN_FIG3_RUNS = {"ProjGAN": "contragan/projgan", "ContraGAN": "contragan/2c"}
+CONTRAGAN_FIG3_SEEDS = {"small": (0, 1)}  # the paper's figure shows one run per method; two here
+
+
+def contragan_table1(scale_name: str, dataset: Optional[str] = None, data_dir: Optional[str] = None,
+                     steps: Optional[int] = None) -> dict:
+    """ContraGAN Table 1: label -> RunConfig for the five conditioning objectives on one backbone and budget."""
+    configs = {}
+    for label, name in CONTRAGAN_TABLE1.items():
+        num_classes = None if name != "contragan/uncond" else 0
+        configs[label] = preset(name, scale_name, **page_overrides(dataset, data_dir, steps, num_classes))
+    return configs
+
+
+def contragan_table4(scale_name: str, dataset: Optional[str] = None, data_dir: Optional[str] = None,
+                     steps: Optional[int] = None) -> dict:
+    """ContraGAN Table 4: row id (A-I) -> RunConfig (ProjGAN, + 2C, APS, CR at two batch sizes).
+
+    Same backbone and number of steps in every row, as in the paper; the large batch therefore sees four times the
+    images. At `paper` scale pass ``dataset="tiny_imagenet"`` and its ``data_dir`` (the paper's setting, 64 px).
+    """
+    small_batch, large_batch = CONTRAGAN_TABLE4_BATCH[scale(scale_name).name]
+    if steps is None and scale(scale_name).name == "small":
+        steps = CONTRAGAN_TABLE4_SMALL_STEPS
+    configs = {}
+    for row, (large, two_c, aps, cr) in CONTRAGAN_TABLE4.items():
+        # the row's batch size wins over a data set's own (Tiny ImageNet brings batch 1024)
+        overrides = {**page_overrides(dataset, data_dir, steps),
+                     "optim.batch_size": large_batch if large else small_batch,
+                     "loss.aps": aps, "loss.cr_weight": CONTRAGAN_CR_WEIGHT if cr else 0.0}
+        configs[row] = preset("contragan/projgan_2c" if two_c else "contragan/projgan", scale_name, **overrides)
+    return configs
+
+
+def contragan_fig3(scale_name: str, dataset: Optional[str] = None, data_dir: Optional[str] = None,
+                   steps: Optional[int] = None) -> dict:
+    """ContraGAN Fig. 3: ProjGAN and ContraGAN on a training set small enough for D to overfit, with the
+    authenticity accuracies, spectral norms and FD recorded as training goes (label -> RunConfig)."""
+    f = CONTRAGAN_FIG3[scale(scale_name).name]
+    overrides = {"data.count": f["count"], "optim.steps": f["steps"],
+                 "eval.diag_every": f["diag_every"], "eval.log_every": f["diag_every"],
+                 "eval.diag_count": f["count"] or scale(scale_name).diag_count,
+                 "eval.fd_every": f["fd_every"], "eval.fd_count": f["fd_count"],
+                 **page_overrides(dataset, data_dir, steps)}
+    return {label: preset(name, scale_name, **overrides) for label, name in CONTRAGAN_FIG3_RUNS.items()}
+
+
+def _metrics(scale_name: str) -> tuple:
+    return (Evaluation("metrics", scale(scale_name).fd_count),)
+
+
+@page("contragan/conditioning_losses")
+def _conditioning_losses(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpec:
+    t1 = "2C (ContraGAN)"
+    claims = (
+        Claim("C1", "2C is the best conditioning loss (Table 1)",
+              tuple((t1, other) for other in ("Eq. 7", "NT-Xent", "P-NCA", "Uncond. GAN"))),
+        Claim("C2", "data-to-data and data-to-class relations together (Eq. 7) beat either alone (Table 1)",
+              tuple(("Eq. 7", other) for other in ("NT-Xent", "P-NCA", "Uncond. GAN"))),
+    )
+    return PageSpec("contragan/conditioning_losses", scale, contragan_table1(scale, dataset, data_dir, steps),
+                    resolve_seeds(scale, seeds), _metrics(scale), claims)
+
+
+@page("contragan/ablation")
+def _ablation(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpec:
+    claims = (Claim("C5", "2C helps at both batch sizes, APS does not replace class embeddings, CR helps further, "
+                          "a larger batch helps (Table 4)",
+                    (("E", "A"), ("H", "C"), ("E", "F"), ("G", "E"), ("I", "H"), ("C", "A"), ("H", "E"))),)
+    return PageSpec("contragan/ablation", scale, contragan_table4(scale, dataset, data_dir, steps),
+                    resolve_seeds(scale, seeds), _metrics(scale), claims)
+
+
+@page("contragan/stability")
+def _stability(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpec:
+    return PageSpec("contragan/stability", scale, contragan_fig3(scale, dataset, data_dir, steps),
+                    resolve_seeds(scale, seeds, CONTRAGAN_FIG3_SEEDS), _metrics(scale))

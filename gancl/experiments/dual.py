@@ -1,0 +1,145 @@
+"""Dual Contrastive Loss and Attention (Yu et al. 2021): presets and the reference-attention pages' specs.
+
+The presets are supplement Table 7's rows on a limited-size subset: StyleGAN2, + SAN self-attention in G (best at
+32x32 of 128 px, i.e. a quarter of the resolution), + the dual contrastive loss, + reference attention in D (Eq. 8)
+at its lowest resolution (8x8 of 128 px; the lowest feasible, 4x4, below 64 px).
+paper scale: 128 px, 30k-image subsets (CelebA, AnimalFace, LSUN Bedroom/Church).
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from gancl.experiments.registry import preset, register_table
+from gancl.experiments.scales import base_config, page_overrides, scale
+from gancl.experiments.scales import seeds as resolve_seeds
+from gancl.experiments.spec import Claim, Evaluation, PageSpec, page
+from gancl.experiments.stylegan2 import stylegan2_budget, stylegan2_recipe
+from gancl.train.config import RunConfig
+
+#: The presets: name -> SAN self-attention in G, dual contrastive loss, reference attention in D.
+DUAL_PRESETS = {
+    "dual/stylegan2": dict(san=False, contrastive=False, reference=False),
+    "dual/san": dict(san=True, contrastive=False, reference=False),
+    "dual/san_contrastive": dict(san=True, contrastive=True, reference=False),
+    "dual/san_refattn": dict(san=True, contrastive=False, reference=True),
+    "dual/san_refattn_contrastive": dict(san=True, contrastive=True, reference=True),
+}
+
+
+def _dual(scale_name: str, san: bool, contrastive: bool, reference: bool) -> RunConfig:
+    paper = scale_name == "paper"
+    res = 128 if paper else scale(scale_name).resolution
+    c = base_config(scale_name, arch="stylegan2", dataset="folder" if paper else "shapes",
+                    g_attention="san" if san else None, g_attention_res=res // 4 if san else None,
+                    ref_attention_res=max(4, res // 16) if reference else None)
+    count = 30_000 if paper else (2000 if scale_name == "small" else 256)
+    c = c.replace(**{"data.count": count, "data.resolution": res, "model.resolution": res})
+    c = stylegan2_recipe(c)
+    if contrastive:
+        c = c.replace(**{"loss.adv": "dual_contrastive"})
+    if not paper:
+        c = c.replace(**{"loss.augment": "translation,cutout"})
+    return c
+
+
+register_table(DUAL_PRESETS, _dual)
+
+#: The reference-attention pages' budget, (batch, steps) per scale: at `small` 600 steps at batch 16 (9.6k images,
+#: about 2.5 min a run on 2 CPU cores), so that Tables 6, 3 and 4 (30 runs) fit in 90 minutes.
+DUAL_BUDGET = {"small": (16, 600)}
+#: Table 4 at `small` trains two seeds per data size (the 2000-image runs are Table 6's).
+DUAL_T4_SEEDS = {"small": (0, 1)}
+#: Table 4's subset sizes: the paper's 1k-100k at 128 px; at the smaller scales a range around the default
+#: subset (smoke 256, small 2000) of the embedded data.
+DUAL_T4_SIZES = {"smoke": (32, 64, 128, 256), "small": (250, 1000, 2000, 10_000),
+                 "paper": (1000, 5000, 10_000, 30_000, 50_000, 100_000)}
+#: Labels of the two Table 4 methods, as in the paper's table.
+DUAL_T4_METHODS = {"StyleGAN2": "dual/san", "StyleGAN2 + ref attn": "dual/san_refattn"}
+
+
+def _dual_page(name: str, scale_name: str, dataset: Optional[str], data_dir: Optional[str], steps: Optional[int],
+               **overrides) -> RunConfig:
+    """A Dual-attention preset with the pages' shared budget, so runs that pages share hit one cache entry."""
+    overrides.update(stylegan2_budget(scale_name, DUAL_BUDGET))
+    overrides.update(page_overrides(dataset, data_dir, steps))
+    return preset(name, scale_name, **overrides)
+
+
+def ref_attention_resolutions(scale_name: str) -> tuple:
+    """D resolutions where reference attention replaces a block, lowest first: the paper's 8, 16, 32 at 128 px
+    (it stopped at 32 because training diverged); below, every D feature map from 4x4 up to half the image side."""
+    if scale(scale_name).name == "paper":
+        return (8, 16, 32)
+    res = preset("dual/san_refattn", scale_name).model.resolution
+    return tuple(2 ** k for k in range(2, (res // 2).bit_length()))
+
+
+def dual_table6(scale_name: str, dataset: Optional[str] = None, data_dir: Optional[str] = None,
+                steps: Optional[int] = None) -> dict:
+    """Dual supplement Table 6: reference attention (Eq. 8) at each D resolution, plus the baseline without it
+    (SAN self-attention G, adversarial loss). Returns "no ref. attention" and "<R>x<R>" -> RunConfig."""
+    configs = {"no ref. attention": _dual_page("dual/san", scale_name, dataset, data_dir, steps)}
+    for r in ref_attention_resolutions(scale_name):
+        configs[f"{r}x{r}"] = _dual_page("dual/san_refattn", scale_name, dataset, data_dir, steps,
+                                         **{"model.ref_attention_res": r})
+    return configs
+
+
+def dual_table3(scale_name: str, dataset: Optional[str] = None, data_dir: Optional[str] = None,
+                steps: Optional[int] = None) -> dict:
+    """Dual supplement Table 3: which stream feeds key, query and value (Eq. 1, Eq. 2, main-paper Eq. 8), at the
+    lowest reference-attention resolution. Returns "Eq. 1", "Eq. 2", "Eq. 8" -> RunConfig."""
+    lowest = ref_attention_resolutions(scale_name)[0]
+    return {f"Eq. {eq[2:]}": _dual_page("dual/san_refattn", scale_name, dataset, data_dir, steps,
+                                        **{"model.ref_attention_res": lowest, "model.ref_attention_eq": eq})
+            for eq in ("eq1", "eq2", "eq8")}
+
+
+def dual_table4(scale_name: str, dataset: Optional[str] = None, data_dir: Optional[str] = None,
+                steps: Optional[int] = None, sizes: Optional[tuple] = None) -> dict:
+    """Dual supplement Table 4 (main-paper Fig. 6): the baseline against baseline + reference attention (Eq. 8 at
+    the lowest resolution) on subsets of ``sizes`` training images (default :data:`DUAL_T4_SIZES`).
+    Returns "<method> @ <size>" (e.g. "StyleGAN2 + ref attn @ 1000") -> RunConfig, methods as in
+    :data:`DUAL_T4_METHODS`; the size is also the config's ``data.count``."""
+    sizes = DUAL_T4_SIZES[scale(scale_name).name] if sizes is None else tuple(sizes)
+    lowest = ref_attention_resolutions(scale_name)[0]
+    configs = {}
+    for n in sizes:
+        for method, name in DUAL_T4_METHODS.items():
+            extra = {"model.ref_attention_res": lowest} if "ref" in method else {}
+            configs[f"{method} @ {int(n)}"] = _dual_page(name, scale_name, dataset, data_dir, steps,
+                                                         **{"data.count": int(n), **extra})
+    return configs
+
+
+def _metrics(scale_name: str) -> tuple:
+    return (Evaluation("metrics", scale(scale_name).fd_count),)
+
+
+@page("dual_attention/resolution")
+def _resolution(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpec:
+    configs = dual_table6(scale, dataset, data_dir, steps)
+    ours = [label for label in configs if label != "no ref. attention"]
+    claim = Claim("D4", "reference attention works best at the lowest D resolution, and better than none (Table 6)",
+                  tuple((ours[0], other) for other in ours[1:]) + ((ours[0], "no ref. attention"),))
+    return PageSpec("dual_attention/resolution", scale, configs, resolve_seeds(scale, seeds), _metrics(scale),
+                    (claim,), on_diverge="record")
+
+
+@page("dual_attention/configurations")
+def _configurations(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpec:
+    claim = Claim("D3", "Eq. 8 (reference images as key and value) is the best configuration (Table 3)",
+                  (("Eq. 8", "Eq. 1"), ("Eq. 8", "Eq. 2")))
+    return PageSpec("dual_attention/configurations", scale, dual_table3(scale, dataset, data_dir, steps),
+                    resolve_seeds(scale, seeds), _metrics(scale), (claim,), on_diverge="record")
+
+
+@page("dual_attention/data_size")
+def _data_size(scale, seeds=None, dataset=None, data_dir=None, steps=None, sizes=None) -> PageSpec:
+    configs = dual_table4(scale, dataset, data_dir, steps, sizes)
+    baseline, ours = DUAL_T4_METHODS
+    claim = Claim("D5", "reference attention helps at every data size, most on the smallest (Table 4, Fig. 6)",
+                  tuple((label, label.replace(ours, baseline)) for label in configs if label.startswith(ours + " @")))
+    return PageSpec("dual_attention/data_size", scale, configs, resolve_seeds(scale, seeds, DUAL_T4_SEEDS),
+                    _metrics(scale), (claim,), on_diverge="record")

@@ -1,0 +1,175 @@
+"""FakeCLR (Li et al. 2022): presets and the specs of its training pages (Fig. 1/6, Tables 1, 2 and 5).
+
+A StyleGAN2-style G on a 100-image subset with DiffAugment on an ADA-linear schedule (full strength at half of the
+run) as the baseline; the contrastive variants add the projection head (512-512-128), momentum D (0.999), queue
+(``loss.instance_queue="auto"``: 5% of the subset doubled by mirroring, the authors' code) and t = 0.2, with weights
+D 1.0 / G 0.1 (authors' code). The key path (perturbed fakes, momentum D) runs in bf16: it carries no gradient
+(benchmarks/fakeclr.py). paper scale: FFHQ-100 at 256 px, mirrored.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from gancl.experiments.registry import preset, register_table
+from gancl.experiments.scales import base_config, page_overrides, scale
+from gancl.experiments.scales import seeds as resolve_seeds
+from gancl.experiments.spec import Claim, Evaluation, PageSpec, page
+from gancl.experiments.stylegan2 import stylegan2_budget, stylegan2_recipe
+from gancl.train.config import AUTO, RunConfig
+
+#: The presets: name -> instance discrimination mode and FakeCLR's techniques.
+FAKECLR_PRESETS = {
+    "fakeclr/baseline": dict(instance="none"),
+    "fakeclr/instance_real": dict(instance="real"),
+    "fakeclr/instance_fake": dict(instance="fake"),
+    "fakeclr/instance_perturbation": dict(instance="perturbation", noise_related=False),
+    "fakeclr/fakeclr": dict(instance="perturbation", noise_related=True, diversity_queue=True,
+                            forgetting_factor=True),
+}
+
+
+def _fakeclr(scale_name: str, instance: str = "none", **loss) -> RunConfig:
+    paper = scale_name == "paper"
+    res = 256 if paper else scale(scale_name).resolution
+    c = base_config(scale_name, arch="stylegan2", dataset="folder" if paper else "shapes",
+                    instance_head_dim=128 if instance != "none" else 0)
+    c = stylegan2_recipe(c.replace(**{"data.count": 100, "data.resolution": res, "model.resolution": res,
+                                      "data.mirror": paper}))
+    return c.replace(**{"loss.augment": "color,translation,cutout", "loss.augment_ramp": 0.5,
+                        "loss.instance": instance, "loss.instance_queue": AUTO, "loss.queue_min": 2,
+                        "loss.instance_key_precision": "bfloat16", **{f"loss.{k}": v for k, v in loss.items()}})
+
+
+register_table(FAKECLR_PRESETS, _fakeclr)
+
+#: FakeCLR supplement Fig. 7 (pure computation): the forgetting factor m over queues of N negatives filled 50 at a
+#: time, for temperatures tau_m around the paper's 0.01 (its setting) and 0.001 (its best, Fig. 5c).
+FAKECLR_FIG7 = {"batch": 50, "queue_sizes": (100, 500, 2000), "tau_m": (1.0, 0.1, 0.01, 0.001)}
+
+#: The FakeCLR training pages' budget: (batch, steps) per scale; `small` is 600 steps at batch 16 (9.6k images,
+#: ~96 epochs of a 100-image subset, about 2 min a run on 2 CPU cores) so that the 29 runs of the three pages fit in
+#: 90 minutes. The paper trains FFHQ-100 with batch 64 for far longer.
+FAKECLR_BUDGET = {"smoke": (16, 20), "small": (16, 600)}
+#: Seeds: three at the subset size of the interpolation, PPL and component pages; two at Table 1's second size.
+FAKECLR_SEEDS = {"small": (0, 1, 2)}
+FAKECLR_T1_SEEDS = {"small": (0, 1)}
+#: Subset sizes: the paper's FFHQ-100/1K/2K/5K; below, the 100-image regime of the pages and a 10x larger subset.
+FAKECLR_SIZES = {"smoke": (100, 1000), "small": (100, 1000), "paper": (100, 1000, 2000, 5000)}
+#: The paper's column for each subset size (Tables 1 and 5 report FFHQ subsets).
+FAKECLR_PAPER_COLUMNS = {100: "FFHQ-100", 1000: "FFHQ-1K", 2000: "FFHQ-2K", 5000: "FFHQ-5K"}
+#: Table 1's rows (the paper's labels) -> presets.
+FAKECLR_T1 = {"StyleGAN2-ADA-Linear": "fakeclr/baseline", "Instance-real": "fakeclr/instance_real",
+              "Instance-fake": "fakeclr/instance_fake", "Instance-perturbation": "fakeclr/instance_perturbation"}
+#: Table 2 and Fig. 1/6's methods -> presets.
+FAKECLR_METHODS = {"StyleGAN2-ADA-Linear": "fakeclr/baseline", "Instance-fake": "fakeclr/instance_fake",
+                   "Instance-perturbation": "fakeclr/instance_perturbation", "FakeCLR": "fakeclr/fakeclr"}
+#: Table 5's rows: the components added one by one to the ADA-linear baseline (label -> preset and overrides; the
+#: last row is the full FakeCLR preset).
+FAKECLR_T5 = {
+    "StyleGAN2-ADA-Linear": ("fakeclr/baseline", {}),
+    "+ Instance-perturbation": ("fakeclr/instance_perturbation", {}),
+    "+ noise-related latent augmentation": ("fakeclr/instance_perturbation", {"loss.noise_related": True}),
+    "+ forgetting factor": ("fakeclr/instance_perturbation",
+                            {"loss.noise_related": True, "loss.forgetting_factor": True}),
+    "+ diversity-aware queue": ("fakeclr/instance_perturbation", {"loss.noise_related": True,
+                                "loss.forgetting_factor": True, "loss.diversity_queue": True}),
+}
+
+#: Fig. 1 / Fig. 6 settings: frames per path, the jump threshold of Fig. 6 (mean |difference| in [0, 1] units), random
+#: paths per run, training images inverted per run (consecutive pairs are joined by a path), inversion steps.
+FAKECLR_INTERPOLATION = {"frames": 10, "threshold": 0.15, "random_paths": 32, "inverted": 8,
+                         "invert_steps": {"smoke": 20, "small": 300, "paper": 1000}}
+#: PPL samples (endpoint pairs) per run and space: the StyleGAN2 reference draws 50k.
+FAKECLR_PPL_SAMPLES = {"smoke": 64, "small": 2000, "paper": 50_000}
+
+
+def _fakeclr_page(name: str, scale_name: str, dataset: Optional[str], data_dir: Optional[str],
+                  steps: Optional[int], count: Optional[int] = None, **overrides) -> RunConfig:
+    """A FakeCLR preset with the pages' shared budget (so runs that pages share hit one cache entry), on a subset of
+    ``count`` images (default the preset's 100); the queue and the ADA-linear ramp follow the count and the steps."""
+    overrides.update(stylegan2_budget(scale_name, FAKECLR_BUDGET))
+    overrides.update(page_overrides(dataset, data_dir, steps))
+    if count is not None:
+        overrides["data.count"] = int(count)
+    return preset(name, scale_name, **overrides)
+
+
+def fakeclr_methods(scale_name: str, dataset: Optional[str] = None, data_dir: Optional[str] = None,
+                    steps: Optional[int] = None) -> dict:
+    """FakeCLR Table 2 and Fig. 1/6: the baseline, Instance-fake, Instance-perturbation and FakeCLR on the
+    100-image subset (label -> RunConfig, labels as in :data:`FAKECLR_METHODS`)."""
+    return {label: _fakeclr_page(name, scale_name, dataset, data_dir, steps)
+            for label, name in FAKECLR_METHODS.items()}
+
+
+def fakeclr_table1(scale_name: str, dataset: Optional[str] = None, data_dir: Optional[str] = None,
+                   steps: Optional[int] = None, sizes: Optional[tuple] = None) -> dict:
+    """FakeCLR Table 1: the ADA-linear baseline against Instance-real, -fake and -perturbation on subsets of
+    ``sizes`` images (default :data:`FAKECLR_SIZES`). Returns "<method> @ <size>" -> RunConfig."""
+    sizes = FAKECLR_SIZES[scale(scale_name).name] if sizes is None else tuple(sizes)
+    return {f"{label} @ {int(n)}": _fakeclr_page(name, scale_name, dataset, data_dir, steps, count=n)
+            for n in sizes for label, name in FAKECLR_T1.items()}
+
+
+def fakeclr_table5(scale_name: str, dataset: Optional[str] = None, data_dir: Optional[str] = None,
+                   steps: Optional[int] = None, count: Optional[int] = None) -> dict:
+    """FakeCLR Table 5: FakeCLR's components added one by one to the baseline on one subset (``count`` images,
+    default the first of :data:`FAKECLR_SIZES`). Returns the labels of :data:`FAKECLR_T5` -> RunConfig."""
+    count = FAKECLR_SIZES[scale(scale_name).name][0] if count is None else int(count)
+    return {label: _fakeclr_page(name, scale_name, dataset, data_dir, steps, count=count, **extra)
+            for label, (name, extra) in FAKECLR_T5.items()}
+
+
+def _metrics(scale_name: str) -> Evaluation:
+    return Evaluation("metrics", scale(scale_name).fd_count)
+
+
+def _ppl(scale_name: str, space: str) -> Evaluation:
+    return Evaluation("ppl", FAKECLR_PPL_SAMPLES[scale(scale_name).name], space=space)
+
+
+#: The methods FakeCLR's smoothness and PPL claims put ahead, and the ones they put behind.
+_AHEAD, _BEHIND = ("FakeCLR", "Instance-perturbation"), ("StyleGAN2-ADA-Linear", "Instance-fake")
+
+
+@page("fakeclr/interpolation")
+def _interpolation(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpec:
+    claim = Claim("F1", "training on perturbed fakes smooths the latent space: smaller steps between frames and "
+                        "closer inversions (Fig. 1, Fig. 6)",
+                  tuple((a, b) for a in _AHEAD for b in _BEHIND), value="step_mean_inverted")
+    settings = dict(FAKECLR_INTERPOLATION, invert_steps=FAKECLR_INTERPOLATION["invert_steps"][scale])
+    return PageSpec("fakeclr/interpolation", scale, fakeclr_methods(scale, dataset, data_dir, steps),
+                    resolve_seeds(scale, seeds, FAKECLR_SEEDS), (_metrics(scale), _ppl(scale, "w")), (claim,),
+                    on_diverge="record", settings=settings)
+
+
+@page("fakeclr/ppl")
+def _ppl_page(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpec:
+    claim = Claim("F2", "FakeCLR has the lowest perceptual path length (Table 2)",
+                  tuple(("FakeCLR", other) for other in FAKECLR_METHODS if other != "FakeCLR"), value="ppl_w")
+    return PageSpec("fakeclr/ppl", scale, fakeclr_methods(scale, dataset, data_dir, steps),
+                    resolve_seeds(scale, seeds, FAKECLR_SEEDS),
+                    (_metrics(scale), _ppl(scale, "z"), _ppl(scale, "w")), (claim,), on_diverge="record")
+
+
+@page("fakeclr/ablations")
+def _ablations(scale, seeds=None, dataset=None, data_dir=None, steps=None, sizes=None) -> PageSpec:
+    t1 = fakeclr_table1(scale, dataset, data_dir, steps, sizes)
+    t5 = fakeclr_table5(scale, dataset, data_dir, steps)
+    first = min(c.data.count for c in t1.values())
+    # the first size is the one the other FakeCLR pages train on, with their seeds; the others get Table 1's
+    other_seeds = resolve_seeds(scale, seeds, FAKECLR_T1_SEEDS)
+    config_seeds = {label: other_seeds for label, c in t1.items() if c.data.count != first}
+    sizes_used = sorted({c.data.count for c in t1.values()})
+    perturbation = "Instance-perturbation"
+    claims = (
+        Claim("F3", "instance discrimination on perturbed fakes is the best strategy at every size (Table 1)",
+              tuple((f"{perturbation} @ {n}", f"{other} @ {n}") for n in sizes_used for other in FAKECLR_T1
+                    if other != perturbation)),
+        Claim("F4", "each of FakeCLR's components improves on the row before it (Table 5)",
+              tuple((b, a) for a, b in zip(list(t5), list(t5)[1:]))),
+    )
+    return PageSpec("fakeclr/ablations", scale, {**t1, **t5}, resolve_seeds(scale, seeds, FAKECLR_SEEDS),
+                    (_metrics(scale),), claims, on_diverge="record", config_seeds=config_seeds,
+                    settings={"table1": list(t1), "table5": list(t5), "sizes": sizes_used})

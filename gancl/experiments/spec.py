@@ -1,0 +1,178 @@
+"""Page specs: everything a book page computes, declared in one object.
+
+A page asks ``page_spec(page, scale, **page_parameters)`` for its :class:`PageSpec`, hands it to
+:func:`gancl.train.train_grid` (which trains what is missing and measures every run as the spec says, caching each
+measurement in the run folder), and then only compares, plots and writes. The spec holds:
+
+- ``configs``: row label -> RunConfig, the configurations the page compares;
+- ``seeds``: the seeds of every configuration (``config_seeds`` overrides them for some labels);
+- ``evaluations``: the measurements each run gets (:class:`Evaluation`);
+- ``claims``: the paper's claims the page tests (:class:`Claim`, ids as in the book's Results page);
+- ``settings``: the page's other measurement settings (frames of an interpolation, inversion steps, ...).
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+from gancl.train.config import RunConfig
+
+EVALUATION_KINDS = ("metrics", "objects", "ppl")
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One measurement every run of a page gets, cached in the run's folder.
+
+    kind: "metrics" (FD, KID, precision/recall, density/coverage; class consistency and intra-class FD when
+        conditional: :meth:`RunResult.evaluate`), "objects" (object- and scene-level FD on multi-object data:
+        :meth:`RunResult.evaluate_objects`) or "ppl" (perceptual path length in ``space``:
+        :meth:`RunResult.evaluate_ppl`).
+    n: samples (metrics, objects) or endpoint pairs (ppl).
+    extractor: the feature extractor of "metrics" ("domain" offline, "inception" with weights on disk).
+    space: "z" or "w" for "ppl".
+    """
+
+    kind: str
+    n: int
+    extractor: str = "domain"
+    space: str = "w"
+
+    def __post_init__(self):
+        if self.kind not in EVALUATION_KINDS:
+            raise ValueError(f"evaluation kind {self.kind!r} is unknown; choose one of {EVALUATION_KINDS}")
+        if self.n < 1:
+            raise ValueError(f"evaluation {self.kind!r} needs n >= 1, got {self.n}")
+        if self.kind == "ppl" and self.space not in ("z", "w"):
+            raise ValueError(f"PPL space {self.space!r}: use 'z' or 'w'")
+
+    def check(self, config: RunConfig) -> None:
+        """Refuse, before any training, a configuration this measurement cannot be made on."""
+        if self.kind == "objects":
+            from gancl.metrics import require_object_boxes
+
+            require_object_boxes(config.data.name, config.data.resolution, config.data.data_dir)
+
+    def measure(self, run, force: bool = False) -> dict:
+        """The flat record of this measurement on a finished run (cached in its folder; ``force`` re-measures).
+        PPL columns are named for their space (``ppl_w``, ``ppl_w_std``) so both spaces fit in one row."""
+        if self.kind == "metrics":
+            return run.evaluate(self.extractor, self.n, force=force)
+        if self.kind == "objects":
+            return run.evaluate_objects(self.n, force=force)
+        record = run.evaluate_ppl(self.space, self.n, force=force)
+        return {f"ppl_{self.space}": record["ppl"], f"ppl_{self.space}_std": record["ppl_std"],
+                "ppl_distance": record["distance"]}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A claim of a paper that a page tests: configuration ``a`` scores better than ``b`` on ``value`` for every
+    pair, lower or higher being better. ``id`` names it across the book (C1 for ContraGAN's first claim)."""
+
+    id: str
+    statement: str
+    pairs: tuple
+    value: str = "fd"
+    better: str = "lower"
+
+    def __post_init__(self):
+        if self.better not in ("lower", "higher"):
+            raise ValueError(f"claim {self.id}: better={self.better!r}, use 'lower' or 'higher'")
+        if not self.pairs:
+            raise ValueError(f"claim {self.id} names no pair")
+
+
+@dataclass
+class PageSpec:
+    """What one page trains and measures at one scale (see the module docstring)."""
+
+    page: str
+    scale: str
+    configs: dict
+    seeds: list
+    evaluations: tuple
+    claims: tuple = ()
+    on_diverge: str = "raise"
+    config_seeds: dict = field(default_factory=dict)
+    settings: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        unknown = set(self.config_seeds) - set(self.configs)
+        if unknown:
+            raise ValueError(f"config_seeds names configurations the spec does not have: {sorted(unknown)}")
+        for claim in self.claims:
+            missing = {label for pair in claim.pairs for label in pair} - set(self.configs)
+            if missing:
+                raise ValueError(f"claim {claim.id} compares configurations the spec does not have: {sorted(missing)}")
+
+    def seeds_of(self, label: str) -> list:
+        return list(self.config_seeds.get(label, self.seeds))
+
+    def runs(self) -> list:
+        """Every (label, seed) the page needs, in the order it trains them."""
+        return [(label, int(seed)) for label in self.configs for seed in self.seeds_of(label)]
+
+    def evaluation(self, kind: str, space: Optional[str] = None) -> Evaluation:
+        """The spec's evaluation of ``kind`` (and PPL ``space``); KeyError when it has none."""
+        for e in self.evaluations:
+            if e.kind == kind and (space is None or e.space == space):
+                return e
+        raise KeyError(f"page {self.page!r} declares no {kind!r} evaluation" + (f" in {space}" if space else ""))
+
+    @property
+    def n_eval(self) -> int:
+        """Samples of the "metrics" evaluation."""
+        return self.evaluation("metrics").n
+
+    def claim(self, claim_id: str) -> Claim:
+        for c in self.claims:
+            if c.id == claim_id:
+                return c
+        raise KeyError(f"page {self.page!r} declares no claim {claim_id!r}; it has {[c.id for c in self.claims]}")
+
+    @classmethod
+    def of(cls, configs: dict, seeds, n_eval: int = 2000, extractor: str = "domain", evaluate: bool = True,
+           on_diverge: str = "raise") -> "PageSpec":
+        """An ad-hoc spec (no page): these configurations and seeds, measured with the standard metrics."""
+        evaluations = (Evaluation("metrics", n_eval, extractor),) if evaluate else ()
+        return cls("adhoc", "custom", dict(configs), [int(s) for s in seeds], evaluations, on_diverge=on_diverge)
+
+
+_PAGES: dict = {}
+
+
+def page(name: str):
+    """Decorator registering a page spec builder ``fn(scale, seeds=None, dataset=None, data_dir=None, steps=None,
+    **page_specific) -> PageSpec`` under the page's name (``<paper folder>/<page file>``)."""
+
+    def wrap(fn: Callable[..., PageSpec]):
+        if name in _PAGES:
+            raise ValueError(f"page spec {name!r} is registered twice")
+        _PAGES[name] = fn
+        return fn
+
+    return wrap
+
+
+def pages() -> list:
+    """The names of every page with a spec."""
+    return sorted(_PAGES)
+
+
+def page_spec(page: str, scale: str, **parameters) -> PageSpec:
+    """The spec of ``page`` (e.g. "contragan/conditioning_losses") at ``scale`` for the page's parameters (the
+    notebook's ``seeds``, ``dataset``, ``data_dir``, ``steps`` and its own ones such as ``sizes``)."""
+    from gancl.experiments.scales import scale as check_scale
+
+    if page not in _PAGES:
+        raise ValueError(f"no page spec {page!r}; known pages: {', '.join(pages())}")
+    check_scale(scale)
+    fn = _PAGES[page]
+    accepted = set(inspect.signature(fn).parameters) - {"scale"}
+    unknown = set(parameters) - accepted
+    if unknown:
+        raise ValueError(f"page {page!r} takes no parameter {sorted(unknown)}; it takes {sorted(accepted)}")
+    return fn(scale, **parameters)
