@@ -244,13 +244,13 @@ def test_book_refuses_a_toc_entry_without_source(tmp_path, capsys):
     assert "has no page source" in capsys.readouterr().err
 
 
-def test_page_vocabulary_matches_the_library():
-    # gancl.book keeps its own copies so that importing it stays cheap; they must not drift.
-    from gancl import data, experiments
+def test_page_vocabulary_is_the_librarys():
+    # one home for each name (gancl.names, which imports nothing heavy); the book, data and experiments read it
+    from gancl import data, experiments, names
     from gancl.book.pages import DATASETS, EMBEDDED_DATASETS, SCALES
 
-    assert DATASETS == tuple(data.DATASETS) and EMBEDDED_DATASETS == tuple(data.EMBEDDED)
-    assert SCALES == tuple(experiments.SCALE_NAMES)
+    assert DATASETS is data.DATASETS is names.DATASETS and EMBEDDED_DATASETS is data.EMBEDDED
+    assert SCALES is experiments.SCALE_NAMES is names.SCALE_NAMES
 
 
 def test_scales_page_refuses_data_without_object_boxes_before_training(tmp_path):
@@ -260,3 +260,35 @@ def test_scales_page_refuses_data_without_object_boxes_before_training(tmp_path)
     assert caught.value.ename == "ValueError" and "object boxes" in caught.value.evalue
     failed = nbformat.read(str(caught.value.notebook), as_version=4)
     assert not any("runs:" in str(o) for c in failed.cells if c.cell_type == "code" for o in c.outputs)  # no training
+
+
+def test_plan_prints_runs_whose_training_leaves_the_page_nothing_to_train(tmp_path, monkeypatch, capsys):
+    """gancl plan writes a config per configuration and a gancl train line per run; after running the lines (here
+    in-process, as an array job would), the page at smoke renders from the run cache without training."""
+    import shlex
+
+    from gancl.train import command as train_command
+
+    monkeypatch.setenv("GANCL_RUNS", str(tmp_path / "runs"))
+    page = Path(__file__).parent.parent / "book" / "contragan" / "stability.py"
+    assert cli(["plan", str(page), "--scale", "smoke", "--out", str(tmp_path / "plan")]) == 0
+    out = capsys.readouterr()
+    lines = out.out.strip().splitlines()
+    assert len(lines) == 2 and all(line.startswith("gancl train --config ") for line in lines)
+    assert "2 runs of contragan/stability at smoke" in out.err
+    assert len(list((tmp_path / "plan").glob("*.json"))) == 2
+    for line in lines:
+        args = train_command.add_train_command(argparse.ArgumentParser().add_subparsers()).parse_args(
+            shlex.split(line)[2:])
+        assert train_command.run_train_command(args) == 0
+    finished = {p.parent: p.stat().st_mtime_ns for p in (tmp_path / "runs").glob("*/result.json")}
+    assert len(finished) == 2
+    run_page(page, {"scale": "smoke"}, output=tmp_path / "stability.ipynb", progress=False)
+    assert {p.parent: p.stat().st_mtime_ns for p in (tmp_path / "runs").glob("*/result.json")} == finished
+    assert not list((tmp_path / "runs").glob("*/checkpoint"))
+
+
+def test_plan_refuses_a_parameter_the_page_does_not_have(capsys):
+    page = Path(__file__).parent.parent / "book" / "contragan" / "stability.py"
+    assert cli(["plan", str(page), "-p", "sizes", "3"]) == 2
+    assert "has no parameter ['sizes']" in capsys.readouterr().err

@@ -396,3 +396,77 @@ def test_dtype_setting_is_checked_and_float64_runs_keep_float64_weights(tmp_path
     assert {p.dtype for m in (result.generator(), result.discriminator()) for p in m.parameters()} == {torch.float64}
     G = result.generator()
     assert G(torch.randn(2, G.z_dim, dtype=torch.float64), torch.zeros(2, dtype=torch.long)).dtype == torch.float64
+
+
+def test_train_grid_runs_a_page_spec_with_its_seeds_and_every_evaluation(monkeypatch):
+    from gancl.experiments import Claim, Evaluation, PageSpec
+    from gancl.train import train_grid
+
+    configs = {"a": tiny(steps=1), "b": tiny(steps=1, **{"optim.lr_d": 1e-4})}
+    spec = PageSpec("test/page", "smoke", configs, [0], (Evaluation("metrics", 32), Evaluation("ppl", 8, space="z"),
+                                                          Evaluation("ppl", 8, space="w")),
+                    (Claim("T1", "a beats b", (("a", "b"),)),), config_seeds={"b": [0, 1]})
+    monkeypatch.setattr("gancl.metrics.perceptual_path_length",
+                        lambda G, num_samples, space, **k: type("R", (), dict(
+                            value={"z": 2.0, "w": 1.0}[space], std=0.5, distance="features:domain", epsilon=1e-4,
+                            n_samples=num_samples, n_kept=num_samples, seed=0))())
+    table, runs = train_grid(spec, device="cpu", progress=False)
+    assert list(zip(table["config"], table["seed"])) == [("a", 0), ("b", 0), ("b", 1)] == list(runs)
+    assert table["fd"].notna().all() and (table["n_fake"] == 32).all()
+    assert table["ppl_z"].tolist() == [2.0] * 3 and table["ppl_w"].tolist() == [1.0] * 3
+    assert (table["ppl_distance"] == "features:domain").all()
+    with pytest.raises(ValueError, match="the spec carries its seeds"):
+        train_grid(spec, [0], device="cpu")
+    with pytest.raises(ValueError, match="needs its seeds"):
+        train_grid(configs, device="cpu")
+
+
+def test_train_grid_checks_evaluations_before_training_anything(monkeypatch):
+    from gancl.experiments import Evaluation, PageSpec
+    from gancl.train import train_grid
+
+    monkeypatch.setattr(Trainer, "fit", lambda *a, **k: pytest.fail("trained before the check"))
+    spec = PageSpec("test/page", "smoke", {"shapes": tiny(steps=1)}, [0], (Evaluation("objects", 8),))
+    with pytest.raises(ValueError, match="object boxes"):
+        train_grid(spec, device="cpu", progress=False)
+
+
+_HOLD_LOCK = """
+import fcntl, sys, time
+handle = open(sys.argv[1], "a+")
+fcntl.lockf(handle, fcntl.LOCK_EX)
+handle.write("pid test-holder"); handle.flush()
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]))
+"""
+
+
+def _hold_lock(folder, seconds):
+    folder.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen([sys.executable, "-c", _HOLD_LOCK, str(folder / ".lock"), str(seconds)],
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "locked"
+    return proc
+
+
+def test_a_run_being_trained_elsewhere_is_waited_for_not_trained_twice(tmp_path, monkeypatch, capsys):
+    import gancl.train.run as run_module
+
+    monkeypatch.setattr(run_module, "LOCK_POLL_SECONDS", 0.1)
+    config = tiny(steps=1)
+    holder = _hold_lock(run_path(config, 0, tmp_path), seconds=1.5)
+    start = time.time()
+    result = train(config, 0, device="cpu", root=tmp_path)
+    waited = time.time() - start
+    holder.wait()
+    assert "is being trained by pid test-holder; waiting" in capsys.readouterr().err
+    assert waited >= 1.0 and result.summary["steps"] == 1
+
+
+def test_a_crashed_holders_lock_is_not_stale(tmp_path, capsys):
+    config = tiny(steps=1)
+    holder = _hold_lock(run_path(config, 0, tmp_path), seconds=60)
+    holder.kill()  # a crash: the OS drops its lock with it
+    holder.wait()
+    result = train(config, 0, device="cpu", root=tmp_path)
+    assert "waiting" not in capsys.readouterr().err and result.summary["steps"] == 1

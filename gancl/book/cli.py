@@ -29,6 +29,26 @@ def add_book_commands(subparsers: argparse._SubParsersAction) -> None:
                      "(default: book/_executed/<scale>/<paper>/<page>.ipynb)")
     run.set_defaults(func=_run_command)
 
+    plan = subparsers.add_parser(
+        "plan", help="print a page's runs as gancl train commands (for a cluster), training nothing",
+        description="Write each configuration of a page's spec to a config file and print one `gancl train` command "
+        "per run (configuration x seed). Run them anywhere that shares GANCL_RUNS (a SLURM array, accelerate "
+        "launch), then `gancl run PAGE` renders the page without training. "
+        "Example: gancl plan book/contragan/ablation.py --scale small -p seeds 5",
+    )
+    plan.add_argument("page", type=Path, help="the page, e.g. book/contragan/ablation.py")
+    plan.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                      help="a page parameter, as for gancl run")
+    plan.add_argument("-r", "--parameter-raw", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                      help="a page parameter set to the string VALUE as given")
+    plan.add_argument("-y", "--parameters-yaml", action="append", default=[], metavar="YAML",
+                      help="page parameters from a YAML mapping")
+    plan.add_argument("--scale", choices=SCALES, help="shorthand for -p scale SCALE")
+    plan.add_argument("--out", type=Path, help="where the config files go (default: $GANCL_RUNS/plans/<paper>-<page>"
+                      "-<scale>)")
+    plan.add_argument("--runs", help="a runs folder to name in every command (default: the commands use GANCL_RUNS)")
+    plan.set_defaults(func=_plan_command)
+
     book = subparsers.add_parser(
         "book", help="execute every page of _toc.yml, then build the site with jupyter-book",
         description="Execute the pages listed in _toc.yml at one scale (at small and paper, pages whose stored "
@@ -71,6 +91,41 @@ def _run_command(args: argparse.Namespace) -> int:
         print(f"gancl run: {error}", file=sys.stderr)
         return 1
     print(output)
+    return 0
+
+
+def _plan_command(args: argparse.Namespace) -> int:
+    try:
+        return _plan(args)
+    except ValueError as error:
+        print(f"gancl plan: {error}", file=sys.stderr)
+        return 2
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from gancl.book.pages import check_page, declared_parameters, literal_default, read_page
+    from gancl.experiments import page_spec
+    from gancl.experiments.plan import NOT_SPEC_PARAMETERS, page_name, write_plan
+    from gancl.paths import runs_dir
+
+    nb = read_page(args.page)
+    check_page(args.page, nb)
+    declared = declared_parameters(nb)
+    parameters = {name: literal_default(declared, name) for name in declared}  # the page's own defaults
+    chosen = _parameters(args)
+    unknown = set(chosen) - set(declared)
+    if unknown:
+        raise ValueError(f"page {args.page} has no parameter {sorted(unknown)}; it has {sorted(declared)}")
+    parameters.update(chosen)
+    if args.scale:
+        parameters["scale"] = args.scale
+    name, scale = page_name(args.page), parameters["scale"]
+    spec = page_spec(name, scale, **{k: v for k, v in parameters.items() if k not in NOT_SPEC_PARAMETERS})
+    out = args.out or runs_dir() / "plans" / f"{name.replace('/', '-')}-{scale}"
+    for command in write_plan(spec, out, device=parameters.get("device"), runs=args.runs):
+        print(command)
+    print(f"# {len(spec.runs())} runs of {name} at {scale}; configs in {out}. Then: gancl run {args.page} "
+          f"--scale {scale}", file=sys.stderr)
     return 0
 
 

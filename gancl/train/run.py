@@ -8,8 +8,13 @@ leaves ``diverged.json``, so asking for it again raises at once instead of retra
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import shutil
+import socket
+import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -160,26 +165,82 @@ def train(config: RunConfig, seed: int = 0, force: bool = False, device: str = "
         done = load_run(config, seed, root)
         if done is not None:
             return done
-        failure = diverged_run(config, seed, root)
-        if failure is not None:
-            raise NonFiniteLossError(f"{failure['message']} (cached: this run diverged before; force=True retrains "
-                                     f"it)", step=failure["step"])
-    elif path.exists():
-        from accelerate import PartialState
+    with run_lock(path):
+        if not force:  # another process may have finished (or failed) it while this one waited for the lock
+            done = load_run(config, seed, root)
+            if done is not None:
+                return done
+            failure = diverged_run(config, seed, root)
+            if failure is not None:
+                raise NonFiniteLossError(f"{failure['message']} (cached: this run diverged before; force=True "
+                                         f"retrains it)", step=failure["step"])
+        elif path.exists():
+            from accelerate import PartialState
 
-        if PartialState().is_main_process:
-            shutil.rmtree(path)
-        PartialState().wait_for_everyone()
-    path.mkdir(parents=True, exist_ok=True)
-    trainer = Trainer(config, seed, path, device=device)
-    trainer.load_checkpoint()
-    try:
-        summary = trainer.fit()
-    except NonFiniteLossError as error:
-        if trainer.acc.is_main_process:
-            atomic_write(path / "diverged.json", json.dumps({"step": error.step, "message": str(error)}))
-        raise
+            if PartialState().is_main_process:
+                for item in path.iterdir():  # everything but the lock this process holds
+                    if item.name != LOCK_NAME:
+                        shutil.rmtree(item) if item.is_dir() else item.unlink()
+            PartialState().wait_for_everyone()
+        path.mkdir(parents=True, exist_ok=True)
+        trainer = Trainer(config, seed, path, device=device)
+        trainer.load_checkpoint()
+        try:
+            summary = trainer.fit()
+        except NonFiniteLossError as error:
+            if trainer.acc.is_main_process:
+                atomic_write(path / "diverged.json", json.dumps({"step": error.step, "message": str(error)}))
+            raise
     return RunResult(path, config, int(seed), summary)
+
+
+LOCK_NAME = ".lock"
+LOCK_POLL_SECONDS = 5.0  # how often a waiting process tries the lock again
+
+
+@contextlib.contextmanager
+def run_lock(path: Path):
+    """Hold the run folder's lock while training it, so that two processes (two page builds, two array jobs on a
+    shared ``GANCL_RUNS``) never train one run at once: the second waits, saying who holds it, then finds the run
+    finished. A POSIX record lock (``fcntl.lockf``, honoured over NFS) dies with its process, so a crashed holder
+    leaves no stale lock: the next process takes over and resumes from the last checkpoint.
+
+    Under ``torchrun``/``accelerate launch`` only the global rank 0 takes it (its peers follow it through the
+    collectives); on systems without ``fcntl`` (Windows) there is no lock."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    if int(os.environ.get("RANK", "0")) != 0:
+        yield
+        return
+    path.mkdir(parents=True, exist_ok=True)
+    lock = path / LOCK_NAME
+    with open(lock, "a+") as handle:
+        try:
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            print(f"gancl: run {path.name} is being trained by {holder}; waiting for it", file=sys.stderr, flush=True)
+            while True:
+                try:
+                    fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError:
+                    time.sleep(LOCK_POLL_SECONDS)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} on {socket.gethostname()} since "
+                     f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}\n")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.lockf(handle, fcntl.LOCK_UN)
 
 
 def diverged_run(config: RunConfig, seed: int, root=None) -> Optional[dict]:
@@ -188,55 +249,72 @@ def diverged_run(config: RunConfig, seed: int, root=None) -> Optional[dict]:
     return json.loads(path.read_text()) if path.exists() else None
 
 
-def train_grid(configs: dict, seeds, force: bool = False, device: str = "auto", root=None, evaluate: bool = True,
-               extractor: str = "domain", n_eval: int = 2000, progress: bool = True, on_diverge: str = "raise"):
-    """Train every (configuration, seed) that the run cache lacks, evaluate each run, and return one row per run.
+def train_grid(spec, seeds=None, force: bool = False, device: str = "auto", root=None, evaluate: bool = True,
+               extractor: str = "domain", n_eval: int = 2000, progress: bool = True, on_diverge: Optional[str] = None):
+    """Train every (configuration, seed) of a page spec that the run cache lacks, measure each run as the spec
+    says, and return one row per run.
 
     This is a page's whole compute: finished runs are taken from the cache (an interrupted page build resumes), and
-    evaluations are cached in each run's folder.
+    each measurement is cached in its run's folder.
 
     Args:
-        configs: name -> RunConfig (the name is the row label a page shows, e.g. "2C (ContraGAN)").
-        seeds: the seeds to run (a list of ints).
-        force: retrain (and re-evaluate) even when cached.
-        evaluate: also measure each run with :meth:`RunResult.evaluate` (``extractor``, ``n_eval`` samples).
-        on_diverge: "raise" stops the grid at a run whose loss becomes non-finite (:class:`NonFiniteLossError`);
-            "record" keeps going and gives that run a row with ``diverged`` True, ``diverged_at`` (its step) and no
-            metrics, for pages whose paper reports divergence (the failure is cached like a finished run).
+        spec: a :class:`gancl.experiments.PageSpec` (``experiments.page_spec(page, scale, ...)``): its configs,
+            seeds (``config_seeds`` per label), evaluations and ``on_diverge``. Or, for work outside the book, a
+            dict name -> RunConfig with ``seeds`` and the standard metrics (``evaluate``, ``extractor``,
+            ``n_eval``): :meth:`PageSpec.of`.
+        force: retrain (and re-measure) even when cached.
+        on_diverge: overrides the spec's. "raise" stops the grid at a run whose loss becomes non-finite
+            (:class:`NonFiniteLossError`); "record" keeps going and gives that run a row with ``diverged`` True,
+            ``diverged_at`` (its step) and no measurements, for pages whose paper reports divergence (the failure is
+            cached like a finished run).
+
+    Before any training, each evaluation checks that it can be made on every configuration (e.g. object-level FD
+    needs a data set with object boxes).
 
     Returns:
-        (table, runs): a pandas DataFrame with columns ``config``, ``seed``, ``run_id``, the metrics (``fd``,
-        ``kid_mean``, ...) and the compute (``device``, ``wall_time``, ``steps``, ``images_seen``,
-        ``seconds_per_step``), plus ``diverged``/``diverged_at`` with ``on_diverge="record"``; and a dict
-        (name, seed) -> RunResult of the finished runs, for curves and samples.
+        (table, runs): a pandas DataFrame with columns ``config``, ``seed``, ``run_id``, every evaluation's columns
+        (``fd``, ``kid_mean``, ..., ``object_fd``, ``ppl_w``, ...) and the compute (``device``, ``wall_time``,
+        ``steps``, ``images_seen``, ``seconds_per_step``), plus ``diverged``/``diverged_at`` when divergence is
+        recorded; and a dict (name, seed) -> RunResult of the finished runs, for curves and samples.
     """
+    from gancl.experiments.spec import PageSpec
     from gancl.train.trainer import NonFiniteLossError
 
+    if not isinstance(spec, PageSpec):
+        if seeds is None:
+            raise ValueError("train_grid(configs, seeds): a dict of configurations needs its seeds")
+        spec = PageSpec.of(spec, seeds, n_eval, extractor, evaluate, on_diverge or "raise")
+    elif seeds is not None:
+        raise ValueError("train_grid(spec): the spec carries its seeds; ask page_spec(..., seeds=...) for others")
+    on_diverge = on_diverge or spec.on_diverge
     if on_diverge not in ("raise", "record"):
         raise ValueError(f"on_diverge={on_diverge!r}: use 'raise' or 'record'")
+    for evaluation in spec.evaluations:
+        for config in spec.configs.values():
+            evaluation.check(config)
     import pandas as pd
     from tqdm.std import tqdm  # plain text: an executed notebook stores every refresh of a bar, so keep them few
 
-    jobs = [(name, int(seed)) for name in configs for seed in seeds]
     rows, runs = [], {}
-    bar = tqdm(jobs, desc="runs", disable=not progress, mininterval=30, leave=True)
+    bar = tqdm(spec.runs(), desc="runs", disable=not progress, mininterval=30, leave=True)
     for name, seed in bar:
         bar.set_postfix_str(f"{name}, seed {seed}", refresh=False)
+        config = spec.configs[name]
         # one bar for the grid; the runs' own step bars would fill a notebook with thousands of lines
         try:
-            run = train(_quiet(configs[name]), seed, force=force, device=device, root=root)
+            run = train(_quiet(config), seed, force=force, device=device, root=root)
         except NonFiniteLossError as error:
             if on_diverge == "raise":
                 raise
-            rows.append({"config": name, "seed": seed, "run_id": configs[name].run_id(seed), "diverged": True,
+            rows.append({"config": name, "seed": seed, "run_id": config.run_id(seed), "diverged": True,
                          "diverged_at": error.step})
             continue
         runs[(name, seed)] = run
         row = {"config": name, "seed": seed, "run_id": run.summary["run_id"]}
         if on_diverge == "record":
             row.update(diverged=False, diverged_at=None)
-        if evaluate:
-            row.update(run.evaluate(extractor, n_eval, force=force))
+        for evaluation in spec.evaluations:
+            row.update(evaluation.measure(run, force=force))
         row.update({k: v for k, v in run.compute.items() if k not in ("run", "seed")})
         rows.append(row)
     return pd.DataFrame(rows), runs
