@@ -16,7 +16,9 @@ from .adversarial import acgan_loss, d_hinge, d_nonsat, g_hinge, g_nonsat, r1_pe
 from .contragan import consistency_reg, contrastive_2c, contrastive_2c_aps, contrastive_eq7, nt_xent, proxy_nca
 from .dual import dual_contrastive_d, dual_contrastive_g
 from .fakeclr import (
+    INSTANCE_EQUATIONS,
     FakeQueue,
+    InstanceEquation,
     forgetting_factor,
     info_nce,
     info_nce_logits,
@@ -31,6 +33,8 @@ from .mscond import multiscale_contrastive
 
 __all__ = [
     "FakeQueue",
+    "INSTANCE_EQUATIONS",
+    "InstanceEquation",
     "acgan_loss",
     "consistency_reg",
     "contrastive_2c",

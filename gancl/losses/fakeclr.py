@@ -21,6 +21,9 @@ need no gather (DDP's gradient averaging gives the global mean). The queue itsel
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Callable
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -391,3 +394,30 @@ def instance_perturbation_loss(
         are then fakes of perturbed latents z_k + eps_k, still fakes of other latents as Eq. 8 requires).
     """
     return _queue_loss(query, key, queue, step, temperature)
+
+
+@dataclass(frozen=True)
+class InstanceEquation:
+    """What tells FakeCLR's three instance-discrimination terms apart (Sec. 3.2, Eq. 6-8): whose D output of the
+    step is the query, and which images the momentum D encodes, under another augmentation, as the positive key.
+    The InfoNCE against the queue (:func:`info_nce` with the queue's margins) is the same for all three.
+
+    query: "real" or "fake": D's output on this step's reals or fakes.
+    key_of: "real" (the same reals), "fake" (the same fakes) or "perturbed fake" (the fakes of the same latents plus
+        :func:`perturb_latent`'s eps: a different image whose latent is a neighbour).
+    loss: the equation's function.
+    """
+
+    name: str
+    query: str
+    key_of: str
+    loss: Callable
+
+
+#: loss.instance -> its equation. G's term (Eq. 9 with footnote 6, after InsGen) is always Instance-fake.
+INSTANCE_EQUATIONS = {
+    "real": InstanceEquation("Eq. 6 (Instance-real)", "real", "real", instance_real_loss),
+    "fake": InstanceEquation("Eq. 7 (Instance-fake)", "fake", "fake", instance_fake_loss),
+    "perturbation": InstanceEquation("Eq. 8 (Instance-perturbation)", "fake", "perturbed fake",
+                                     instance_perturbation_loss),
+}

@@ -1,19 +1,23 @@
-"""The objective of one run: which loss terms D and G minimise, composed from :class:`LossConfig`.
+"""The objective of one run: every loss term D and G minimise, composed from :class:`LossConfig`.
 
-The trainer computes forwards; this module only turns discriminator outputs into named loss terms, so that every
+The trainer computes forwards and steps; this module turns the named outputs of one phase (:class:`DPhase`,
+:class:`GPhase`) into named loss terms and keeps the objective's state (FakeCLR's queue of negatives), so that every
 paper's recipe reads as a list of terms (the NVlabs StyleGAN2-ADA "loss phases" idea):
 
 ==========  =================================================================================================
 D phase     adversarial (hinge / non-saturating / dual contrastive)  + conditioning on reals (ACGAN, P-NCA, NT-Xent,
-            Eq. 7, 2C or 2C+APS)  + CR  + MsConD per-scale contrastive  + FakeCLR instance term
+            Eq. 7, 2C or 2C+APS)  + CR  + MsConD per-scale contrastive  + R1 (lazy)  + FakeCLR instance term
 G phase     adversarial  + conditioning on fakes with their sampled labels  + FakeCLR instance term (weight lambda_G)
 ==========  =================================================================================================
 
 Every term is returned separately (name -> scalar tensor) so the history shows each one and a NaN names its term.
+What a phase needs beyond D's outputs on reals and fakes, the objective says (:meth:`Objective.needs_view`,
+:meth:`Objective.r1_due`, :attr:`Objective.instance`), and the trainer makes those forwards.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Optional
 
 import torch
@@ -28,55 +32,158 @@ def adversarial_logits(out: DOutput) -> dict:
     return dict(out.scale_logits) if out.scale_logits else {"final": out.logits}
 
 
+@dataclass
+class DPhase:
+    """D's outputs of one D step, by name, and what the terms need beside them (batch b per output).
+
+    real, fake: D on the augmented reals and fakes. y_real, y_fake: their labels (b,).
+    view: D on a second augmentation of the same reals (NT-Xent, APS, CR, MsConD), when :meth:`Objective.needs_view`.
+    real_images: the augmented reals (b, 3, R, R) D saw, requiring grad, on the steps R1 is due.
+    instance_key: (b, d) momentum-D keys of FakeCLR's term (of the images its equation's ``key_of`` names).
+    """
+
+    real: DOutput
+    fake: DOutput
+    y_real: torch.Tensor
+    y_fake: torch.Tensor
+    step: int
+    view: Optional[DOutput] = None
+    real_images: Optional[torch.Tensor] = None
+    instance_key: Optional[torch.Tensor] = None
+
+
+@dataclass
+class GPhase:
+    """D's outputs of one G step, by name.
+
+    fake: D on the augmented fakes (with gradient to G). y_fake: their labels (b,).
+    view: D on a second augmentation of the same fakes (NT-Xent, APS), when :meth:`Objective.g_needs_view`.
+    real: D on augmented reals, without gradient (the dual contrastive loss contrasts each fake with them).
+    instance_key: (b, d) momentum-D keys of the same fakes under another augmentation (Instance-fake, Eq. 9).
+    """
+
+    fake: DOutput
+    y_fake: torch.Tensor
+    step: int
+    view: Optional[DOutput] = None
+    real: Optional[DOutput] = None
+    instance_key: Optional[torch.Tensor] = None
+
+
+def build_queue(cfg: LossConfig, dim: int, steps: int, seed: int, device, dtype) -> Optional[losses.FakeQueue]:
+    """FakeCLR's queue of negatives for this objective, or None without an instance term: ``loss.instance_queue``
+    keys; the diversity-aware schedule shrinks it to ``loss.queue_min`` over the run; Eq. 11's forgetting factor."""
+    if cfg.instance == "none":
+        return None
+    schedule = {"final_size": cfg.queue_min, "decay_steps": steps} if cfg.diversity_queue else {}
+    return losses.FakeQueue(dim, cfg.instance_queue, forgetting=cfg.forgetting_factor, tau_m=cfg.forgetting_tau,
+                            authors_constant_bias=cfg.authors_constant_bias, seed=seed, device=device, dtype=dtype,
+                            **schedule)
+
+
+def unused_outputs(c: LossConfig, model) -> tuple:
+    """DOutput fields an objective never uses (their parameters get no gradient): class proxies under NT-Xent/APS
+    or without conditioning, multi-scale projection heads without the contrastive term, an idle instance head. The
+    trainer drops them before DDP looks for the tensors that feed the loss."""
+    unused = []
+    if model.d_head in ("contrastive", "proj_contrastive") and (c.cond in ("ntxent", "none") or c.aps):
+        unused += ["proxy", "class_embeddings"]
+    if model.multiscale_res and c.ms_contrastive_weight == 0:
+        unused.append("scale_proj")
+    if model.instance_head_dim > 0 and c.instance == "none":
+        unused.append("instance_proj")
+    return tuple(unused)
+
+
 class Objective:
-    def __init__(self, cfg: LossConfig, num_classes: int):
+    """The loss terms of one run (``cfg`` resolved: numbers, not "auto"), and FakeCLR's queue when it has one."""
+
+    def __init__(self, cfg: LossConfig, num_classes: int, queue: Optional[losses.FakeQueue] = None):
         self.cfg = cfg
         self.num_classes = num_classes
+        self.queue = queue
+        #: FakeCLR's equation for D's instance term (None without one)
+        self.instance = losses.INSTANCE_EQUATIONS.get(cfg.instance)
+        if self.instance is not None and queue is None:
+            raise ValueError(f"loss.instance={cfg.instance!r} needs its queue of negatives (build_queue)")
+
+    # ---------------------------------------------------------------- what the phases need
+    def needs_view(self) -> bool:
+        """Whether D must also see a second augmentation of the reals (G: of the fakes, for NT-Xent/APS)."""
+        c = self.cfg
+        return c.cond == "ntxent" or c.aps or c.cr_weight > 0 or c.ms_contrastive_weight > 0
+
+    def g_needs_view(self) -> bool:
+        return self.cfg.cond == "ntxent" or self.cfg.aps
+
+    def r1_due(self, step: int) -> bool:
+        """Whether this D step carries the (lazy) R1 penalty: every ``r1_every`` steps when gamma > 0."""
+        return self.cfg.r1_gamma > 0 and step % self.cfg.r1_every == 0
+
+    def g_instance(self) -> bool:
+        """Whether G's phase has FakeCLR's instance term (Instance-fake on G's fakes, Eq. 9, weight lambda_G)."""
+        return self.cfg.instance in ("fake", "perturbation") and self.cfg.instance_weight_g > 0
+
+    def unused_outputs(self, model) -> tuple:
+        return unused_outputs(self.cfg, model)
 
     # ---------------------------------------------------------------- D phase
-    def d_terms(self, real: DOutput, fake: DOutput, y_real: torch.Tensor, y_fake: torch.Tensor,
-                view: Optional[DOutput] = None) -> dict:
-        """Loss terms D minimises. ``view`` is D's output on a second augmentation of the same reals (when needed)."""
+    def d_terms(self, p: DPhase) -> dict:
+        """Every loss term D minimises on this step; pushes the step's instance keys into the queue afterwards."""
         c, terms = self.cfg, {}
-        r_logits, f_logits = adversarial_logits(real), adversarial_logits(fake)
         if c.adv == "dual_contrastive":
-            terms["adv"] = losses.dual_contrastive_d(real.logits.flatten(), fake.logits.flatten())
+            terms["adv"] = losses.dual_contrastive_d(p.real.logits.flatten(), p.fake.logits.flatten())
         else:
             d_adv = losses.d_hinge if c.adv == "hinge" else losses.d_nonsat
+            r_logits, f_logits = adversarial_logits(p.real), adversarial_logits(p.fake)
             terms["adv"] = sum(d_adv(r_logits[k], f_logits[k]) for k in r_logits) / len(r_logits)
         if c.cond not in ("none", "proj"):
-            terms["cond"] = c.cond_weight * self.conditioning(real, y_real, view)
+            terms["cond"] = c.cond_weight * self.conditioning(p.real, p.y_real, p.view)
             if c.cond == "acgan":  # AC-GAN's D also classifies fakes by their sampled class
-                terms["cond_fake"] = c.cond_weight * losses.acgan_loss(fake.class_logits, y_fake)
+                terms["cond_fake"] = c.cond_weight * losses.acgan_loss(p.fake.class_logits, p.y_fake)
         if c.cr_weight > 0:
-            terms["cr"] = c.cr_weight * losses.consistency_reg(real.logits, view.logits, real.embed, view.embed)
+            terms["cr"] = c.cr_weight * losses.consistency_reg(p.real.logits, p.view.logits, p.real.embed,
+                                                               p.view.embed)
         if c.ms_contrastive_weight > 0:
             terms["ms_contrastive"] = c.ms_contrastive_weight * losses.multiscale_contrastive(
-                real.scale_proj, view.scale_proj, c.ms_temperature)
+                p.real.scale_proj, p.view.scale_proj, c.ms_temperature)
+        if p.real_images is not None:
+            terms["r1"] = self.r1_term(p.real, p.real_images)
+        if self.instance is not None:
+            query = (p.real if self.instance.query == "real" else p.fake).instance_proj
+            terms["instance"] = c.instance_weight_d * self.instance_loss(self.instance, query, p.instance_key, p.step)
+            self.queue.push(p.instance_key, p.step)  # after the loss, as MoCo and the authors' code do
         return terms
 
     # ---------------------------------------------------------------- G phase
-    def g_terms(self, fake: DOutput, y_fake: torch.Tensor, real: Optional[DOutput] = None,
-                view: Optional[DOutput] = None) -> dict:
-        """Loss terms G minimises. ``real`` (detached D outputs on reals) is needed by the dual contrastive loss."""
+    def g_terms(self, p: GPhase) -> dict:
+        """Every loss term G minimises on this step."""
         c, terms = self.cfg, {}
         if c.adv == "dual_contrastive":
-            terms["adv"] = losses.dual_contrastive_g(real.logits.flatten(), fake.logits.flatten())
+            terms["adv"] = losses.dual_contrastive_g(p.real.logits.flatten(), p.fake.logits.flatten())
         else:
             g_adv = losses.g_hinge if c.adv == "hinge" else losses.g_nonsat
-            f_logits = adversarial_logits(fake)
+            f_logits = adversarial_logits(p.fake)
             terms["adv"] = sum(g_adv(v) for v in f_logits.values()) / len(f_logits)
         if c.cond not in ("none", "proj"):
-            terms["cond"] = c.cond_weight * self.conditioning(fake, y_fake, view)
+            terms["cond"] = c.cond_weight * self.conditioning(p.fake, p.y_fake, p.view)
+        if self.g_instance():
+            # FakeCLR Eq. 9 and its footnote 6 (after InsGen): G's term is Instance-fake C^f, the same fake under
+            # another augmentation, also when D's term is the perturbation C_p^f
+            equation = losses.INSTANCE_EQUATIONS["fake"]
+            terms["instance"] = c.instance_weight_g * self.instance_loss(equation, p.fake.instance_proj,
+                                                                        p.instance_key, p.step)
         return terms
 
+    # ---------------------------------------------------------------- the terms
     def conditioning(self, out: DOutput, labels: torch.Tensor, view: Optional[DOutput]) -> torch.Tensor:
         """The conditioning loss of ContraGAN Table 1 on one batch of D outputs."""
         c = self.cfg
         if c.cond == "acgan":
             return losses.acgan_loss(out.class_logits, labels)
         if c.cond == "pnca":
-            return losses.proxy_nca(out.embed, labels, out.class_embeddings, c.temperature)
+            return losses.proxy_nca(out.embed, labels, out.class_embeddings, c.temperature,
+                                    authors_denominator=c.pnca_authors_denominator)
         if c.cond == "ntxent":
             return losses.nt_xent(out.embed, view.embed, c.temperature)
         if c.cond == "eq7":
@@ -92,24 +199,7 @@ class Objective:
         logits = sum(v.float().reshape(v.shape[0], -1).sum(1) for v in adversarial_logits(real).values())
         return 0.5 * c.r1_gamma * c.r1_every * losses.r1_penalty(logits, real_images)
 
-    def unused_outputs(self, model) -> tuple:
-        """DOutput fields this objective never uses (their parameters get no gradient): class proxies under
-        NT-Xent/APS or without conditioning, multi-scale projection heads without the contrastive term, an idle
-        instance head. The trainer drops them before DDP looks for the tensors that feed the loss."""
-        c, unused = self.cfg, []
-        if model.d_head in ("contrastive", "proj_contrastive") and (c.cond in ("ntxent", "none") or c.aps):
-            unused += ["proxy", "class_embeddings"]
-        if model.multiscale_res and c.ms_contrastive_weight == 0:
-            unused.append("scale_proj")
-        if model.instance_head_dim > 0 and c.instance == "none":
-            unused.append("instance_proj")
-        return tuple(unused)
-
-    def needs_view(self) -> bool:
-        """Whether D must also see a second augmentation of the reals (G: of the fakes, for NT-Xent/APS)."""
-        c = self.cfg
-        return c.cond == "ntxent" or c.aps or c.cr_weight > 0 or c.ms_contrastive_weight > 0
-
-    def g_needs_view(self) -> bool:
-        return self.cfg.cond == "ntxent" or self.cfg.aps
-
+    def instance_loss(self, equation: losses.InstanceEquation, query: torch.Tensor, key: torch.Tensor,
+                      step: int) -> torch.Tensor:
+        """One FakeCLR equation's InfoNCE of ``query`` (b, d) against its ``key`` (b, d) and the queue."""
+        return equation.loss(query.to(key.dtype), key, self.queue, step, self.cfg.instance_temperature)
