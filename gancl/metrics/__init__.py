@@ -10,7 +10,9 @@ Pure functions on features: :func:`frechet_distance`, :func:`kernel_inception_di
 :func:`density_coverage`. On generators: :func:`evaluate_generator`, :func:`perceptual_path_length`,
 :func:`interpolation_smoothness`, :func:`invert`. On run histories (column names in
 :mod:`gancl.metrics.diagnostics`): :func:`logit_gap`, :func:`logit_trends`, :func:`accuracy_gap`,
-:func:`spectral_norms`, :func:`best_step`, :func:`detect_collapse`, :func:`summarize`. On multi-object scenes:
+:func:`spectral_norms`, :func:`best_step`, :func:`detect_collapse`, :func:`summarize`; taken while training
+(:mod:`gancl.metrics.training`): :func:`logit_statistics_row`, :func:`authenticity_accuracy`,
+:func:`layer_spectral_norms`, :class:`FDOverTime`. On multi-object scenes:
 :func:`evaluate_objects` (object-level FD on located object crops, MsConD supplement Fig. 1).
 """
 
@@ -33,6 +35,7 @@ from gancl.metrics.objects import (ObjectLocations, crop_agreement, evaluate_obj
                                    localisation_accuracy, object_crops, require_object_boxes)
 from gancl.metrics.prdc import density_coverage, knn_radii, precision_recall
 from gancl.metrics.stats import RealStats, compute_real_stats, real_stats
+from gancl.metrics.training import FDOverTime, authenticity_accuracy, layer_spectral_norms, logit_statistics_row
 
 __all__ = [
     "frechet_distance", "frechet_distance_from_features", "feature_statistics", "kernel_inception_distance",
@@ -52,4 +55,5 @@ __all__ = [
     "spectral_norms", "best_step", "detect_collapse", "Collapse", "summarize",
     "evaluate_objects", "crop_agreement", "locate_objects", "object_crops", "localisation_accuracy", "ObjectLocations",
     "require_object_boxes",
+    "logit_statistics_row", "layer_spectral_norms", "authenticity_accuracy", "FDOverTime",
 ]

@@ -33,11 +33,13 @@ from tqdm import tqdm
 from gancl import losses
 from gancl.data import apply_augment, get_dataset, linear_strength, sample_augment, to_float
 from gancl.distributed import gather
+from gancl.metrics.training import FDOverTime, authenticity_accuracy, layer_spectral_norms, logit_statistics_row
 from gancl.models import DOutput, build_discriminator, build_generator
 from gancl.paths import atomic_torch_save, atomic_write
+from gancl.train.checkpoint import CheckpointError, load_checkpoint, save_checkpoint  # noqa: F401 (re-exported)
 from gancl.train.config import RunConfig
 from gancl.train.history import History
-from gancl.train.objective import Objective
+from gancl.train.objective import DPhase, GPhase, Objective, build_queue, unused_outputs
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -46,10 +48,6 @@ class NonFiniteLossError(FloatingPointError):
     def __init__(self, message: str, step: Optional[int] = None):
         super().__init__(message)
         self.step = step
-
-
-class CheckpointError(RuntimeError):
-    """A checkpoint exists but cannot be read."""
 
 
 class TrainingInterrupted(KeyboardInterrupt):
@@ -99,29 +97,6 @@ class DropOutputs(torch.nn.Module):
         return dataclasses.replace(out, **empty)
 
 
-def layer_spectral_norms(module: torch.nn.Module) -> dict:
-    """Largest singular value of every weight of ``module`` before spectral normalisation (ContraGAN Fig. 3).
-
-    Reads ``parametrizations.weight.original`` (torch's parametrised spectral norm) or ``weight_orig`` (the hook
-    version), else the plain weight; conv kernels are flattened to (out, in*k*k).
-    """
-    out = {}
-    for name, mod in module.named_modules():
-        if hasattr(mod, "parametrizations") and hasattr(mod.parametrizations, "weight"):
-            w = mod.parametrizations.weight.original
-        elif hasattr(mod, "weight_orig"):
-            w = mod.weight_orig
-        elif isinstance(mod, (torch.nn.Conv2d, torch.nn.Linear)):
-            w = mod.weight
-        else:
-            continue
-        if w is None or w.dim() < 2:
-            continue
-        with torch.no_grad():
-            out[name or "root"] = float(torch.linalg.matrix_norm(w.detach().float().flatten(1), ord=2))
-    return out
-
-
 class Trainer:
     """Train one run. Use :func:`gancl.train.train` for the cached entry point; this class is the machinery.
 
@@ -143,9 +118,8 @@ class Trainer:
         self.seed = int(seed)
         self.run_dir = Path(run_dir)
         log_with = _tracker(config.tracker)
-        self.objective = Objective(config.loss, config.model.num_classes)
         # two D forwards (train-mode spectral norm updates) may precede one backward: no buffer broadcast in forward
-        unused = self.objective.unused_outputs(config.model)
+        unused = unused_outputs(config.loss, config.model)
         ddp = DistributedDataParallelKwargs(broadcast_buffers=False, find_unused_parameters=bool(unused))
         _reset_accelerate_state()
         self.acc = Accelerator(cpu=(device == "cpu"), mixed_precision=config.mixed_precision, kwargs_handlers=[ddp],
@@ -189,7 +163,9 @@ class Trainer:
             D = DropOutputs(D, unused)
         self.G, self.D, self.opt_g, self.opt_d = self.acc.prepare(G, D, opt_g, opt_d)
         self.g_plain = self.acc.unwrap_model(self.G)
-        self.queue = self._build_queue()
+        self.objective = Objective(config.loss, self.num_classes, build_queue(
+            config.loss, config.model.instance_head_dim, config.optim.steps, self.seed, self.device, self.dtype))
+        self.queue = self.objective.queue
         self.gens = {k: _stream(self.seed, k) for k in ("data", "latent", "augment", "ref", "perturb")}
         self.step = 0
         self.train_seconds = 0.0
@@ -197,7 +173,7 @@ class Trainer:
         self._stop_signal = None
         self._sums: dict = {}  # loss sums since the last history row (kept in checkpoints: resumed rows are exact)
         self._last_logits: dict = {}
-        self._extractor = None
+        self.fd_over_time = FDOverTime(config.data, config.eval.extractor, config.eval.fd_count, self.device)
 
     # ---------------------------------------------------------------- sampling (global batch, local slice)
     def _local(self, x: torch.Tensor) -> torch.Tensor:
@@ -246,13 +222,15 @@ class Trainer:
         return self._local(perturbed).to(z.device)
 
     # ---------------------------------------------------------------- forwards
-    def _discriminate(self, D, segments: list, labels: list, refs: Optional[torch.Tensor]):
-        """One D forward over several image batches concatenated (D has no batch coupling); one DOutput per batch."""
-        x, y = torch.cat(segments), torch.cat(labels)
-        ref = None if refs is None else refs.repeat(len(segments), 1, 1, 1)
+    def _discriminate(self, D, batches: dict, refs: Optional[torch.Tensor]) -> dict:
+        """One D forward over several named batches, name -> (images, labels), concatenated (D has no batch
+        coupling); returns name -> DOutput."""
+        x = torch.cat([images for images, _ in batches.values()])
+        y = torch.cat([labels for _, labels in batches.values()])
+        ref = None if refs is None else refs.repeat(len(batches), 1, 1, 1)
         with self.acc.autocast():
             out = D(x, y if self.num_classes else None, ref=ref)
-        return split_output(out, [s.shape[0] for s in segments])
+        return dict(zip(batches, split_output(out, [images.shape[0] for images, _ in batches.values()])))
 
     def _refs(self) -> Optional[torch.Tensor]:
         """Reference images for reference attention: a random real batch from its own stream."""
@@ -262,59 +240,58 @@ class Trainer:
 
     # ---------------------------------------------------------------- phases
     def d_step(self) -> dict:
-        cfg = self.cfg.loss
+        """One D update: the forwards the objective asks for, its terms, the step (and the momentum D's update)."""
+        obj = self.objective
         real, y_real = self.sample_reals(self.gens["data"])
         z, y_fake = self.sample_latents()
         with torch.no_grad(), self.acc.autocast():
             fake = self.g_plain(z, y_fake if self.num_classes else None).to(self.dtype)
-        segments, labels = [self.augment(real), self.augment(fake)], [y_real, y_fake]
-        r1 = cfg.r1_gamma > 0 and self.step % cfg.r1_every == 0
-        if r1:
-            segments[0] = segments[0].detach().requires_grad_(True)
-        if self.objective.needs_view():
-            segments.append(self.view(real))
-            labels.append(y_real)
-        outs = self._discriminate(self.D, segments, labels, self._refs())
-        view = outs[2] if len(outs) > 2 else None
-        terms = self.objective.d_terms(outs[0], outs[1], y_real, y_fake, view)
-        if r1:
-            terms["r1"] = self.objective.r1_term(outs[0], segments[0])
-        if cfg.instance != "none":
-            terms["instance"] = cfg.instance_weight_d * self._instance_term(real, y_real, z, y_fake, fake, outs)
+        batches = {"real": (self.augment(real), y_real), "fake": (self.augment(fake), y_fake)}
+        r1 = obj.r1_due(self.step)
+        if r1:  # R1 differentiates D's output on these reals with respect to them
+            batches["real"] = (batches["real"][0].detach().requires_grad_(True), y_real)
+        if obj.needs_view():
+            batches["view"] = (self.view(real), y_real)
+        out = self._discriminate(self.D, batches, self._refs())
+        key = None
+        if obj.instance is not None:
+            source = {"real": (real, y_real), "fake": (fake, y_fake), "perturbed fake": (z, y_fake)}
+            images, labels = source[obj.instance.key_of]
+            key = self._instance_key(images, labels, perturb=obj.instance.key_of == "perturbed fake")
+        phase = DPhase(real=out["real"], fake=out["fake"], y_real=y_real, y_fake=y_fake, step=self.step,
+                       view=out.get("view"), real_images=batches["real"][0] if r1 else None, instance_key=key)
+        terms = obj.d_terms(phase)
         self._check_finite(terms, "D")
         self.opt_d.zero_grad(set_to_none=True)
         self.acc.backward(sum(terms.values()))
         self.opt_d.step()
         if self.D_momentum is not None:
-            losses.momentum_update(self.D_momentum, self.d_plain, cfg.instance_momentum)
-        self._last_logits = {"real": outs[0], "fake": outs[1]}
+            losses.momentum_update(self.D_momentum, self.d_plain, self.cfg.loss.instance_momentum)
+        self._last_logits = {"real": out["real"], "fake": out["fake"]}
         return {f"D/{k}": v.detach() for k, v in terms.items()}
 
     def g_step(self) -> dict:
-        cfg = self.cfg.loss
+        """One G update through the (frozen) D, then the EMA of G."""
+        obj = self.objective
         z, y_fake = self.sample_latents()
         self.d_plain.requires_grad_(False)
         try:
             with self.acc.autocast():
                 fake = self.G(z, y_fake if self.num_classes else None)
-            segments, labels = [self.augment(fake)], [y_fake]
-            if self.objective.g_needs_view():
-                segments.append(self.view(fake))
-                labels.append(y_fake)
+            batches = {"fake": (self.augment(fake), y_fake)}
+            if obj.g_needs_view():
+                batches["view"] = (self.view(fake), y_fake)
             refs = self._refs()
             # D is not updated here: call the unwrapped module so DDP expects no gradient sync for it
-            outs = self._discriminate(self.d_plain, segments, labels, refs)
+            out = self._discriminate(self.d_plain, batches, refs)
             real_out = None
-            if cfg.adv == "dual_contrastive":
+            if self.cfg.loss.adv == "dual_contrastive":
                 real, y_real = self.sample_reals(self.gens["data"])
                 with torch.no_grad():
-                    real_out = self._discriminate(self.d_plain, [self.augment(real)], [y_real], refs)[0]
-            terms = self.objective.g_terms(outs[0], y_fake, real_out, outs[1] if len(outs) > 1 else None)
-            if cfg.instance in ("fake", "perturbation") and cfg.instance_weight_g > 0:
-                # FakeCLR Eq. 9 and its footnote 6 (after InsGen): G's term is Instance-fake C^f, the same fake
-                # under another augmentation, also when D's term is the perturbation C_p^f
-                key = self._instance_key(z, y_fake, fake.detach(), perturb=False)
-                terms["instance"] = cfg.instance_weight_g * self._instance_loss(outs[0].instance_proj, key)
+                    real_out = self._discriminate(self.d_plain, {"real": (self.augment(real), y_real)}, refs)["real"]
+            key = self._instance_key(fake.detach(), y_fake, perturb=False) if obj.g_instance() else None
+            terms = obj.g_terms(GPhase(fake=out["fake"], y_fake=y_fake, step=self.step, view=out.get("view"),
+                                       real=real_out, instance_key=key))
             self._check_finite(terms, "G")
             self.opt_g.zero_grad(set_to_none=True)
             self.acc.backward(sum(terms.values()))
@@ -325,27 +302,16 @@ class Trainer:
         return {f"G/{k}": v.detach() for k, v in terms.items()}
 
     # ---------------------------------------------------------------- FakeCLR
-    def _build_queue(self):
-        c = self.cfg.loss
-        if c.instance == "none":
-            return None
-        kw = {}
-        if c.diversity_queue:
-            kw = {"final_size": c.queue_min, "decay_steps": self.cfg.optim.steps}
-        return losses.FakeQueue(self.cfg.model.instance_head_dim, c.instance_queue, forgetting=c.forgetting_factor,
-                                tau_m=c.forgetting_tau, authors_constant_bias=c.authors_constant_bias,
-                                seed=self.seed, device=self.device, dtype=self.dtype, **kw)
-
     @torch.no_grad()
-    def _instance_key(self, z, y, images, perturb: bool):
-        """Momentum-encoder keys (b, d) under a second, full-strength augmentation T_k+ (FakeCLR Eq. 6-8): of the same
-        images, or (``perturb``) of the fakes of the perturbed latents z + eps."""
+    def _instance_key(self, images, labels, perturb: bool):
+        """Momentum-D keys (b, d) under a second, full-strength augmentation T_k+ (FakeCLR Eq. 6-8): of ``images``,
+        or (``perturb``) of the fakes of the perturbed latents z + eps, ``images`` then being the latents z."""
         with self._key_autocast():
             if perturb:
                 with self.acc.autocast():
-                    images = self.g_plain(self.perturb(z), y if self.num_classes else None).to(self.dtype)
-            return self._discriminate(self.D_momentum, [self.view(images)], [y], self._refs())[0].instance_proj.to(
-                self.dtype)
+                    images = self.g_plain(self.perturb(images), labels if self.num_classes else None).to(self.dtype)
+            keys = self._discriminate(self.D_momentum, {"key": (self.view(images), labels)}, self._refs())
+            return keys["key"].instance_proj.to(self.dtype)
 
     def _key_autocast(self):
         """bf16 autocast around the key path when ``loss.instance_key_precision`` asks for it: keys are targets
@@ -354,22 +320,6 @@ class Trainer:
         if self.cfg.loss.instance_key_precision == "bfloat16":
             return torch.autocast(self.device.type, dtype=torch.bfloat16)
         return contextlib.nullcontext()
-
-    def _instance_loss(self, query, key):
-        fn = {"real": losses.instance_real_loss, "fake": losses.instance_fake_loss,
-              "perturbation": losses.instance_perturbation_loss}[self.cfg.loss.instance]
-        return fn(query.to(self.dtype), key, self.queue, self.step, self.cfg.loss.instance_temperature)
-
-    def _instance_term(self, real, y_real, z, y_fake, fake, outs):
-        """FakeCLR Eq. 6-8 in the D phase: queries from D's main forward, keys from the momentum D, then enqueue."""
-        mode = self.cfg.loss.instance
-        if mode == "real":
-            query, key = outs[0].instance_proj, self._instance_key(None, y_real, real, perturb=False)
-        else:
-            query, key = outs[1].instance_proj, self._instance_key(z, y_fake, fake, perturb=mode == "perturbation")
-        loss = self._instance_loss(query, key)
-        self.queue.push(key, self.step)
-        return loss
 
     # ---------------------------------------------------------------- bookkeeping
     def ema_beta(self) -> float:
@@ -411,51 +361,12 @@ class Trainer:
                 f"{what} at step {self.step} of run {self.run_dir.name}; {where}. Lower the learning rate, raise the "
                 "temperature or use mixed_precision='no'.", step=self.step)
 
-    def _logit_stats(self) -> dict:
-        row = {}
-        for kind, out in self._last_logits.items():
-            outputs = {"final": out.logits}
-            outputs.update({str(k): v for k, v in out.scale_logits.items() if str(k) != "1"})
-            for name, v in outputs.items():
-                v = v.detach().float().flatten()
-                row[f"logits/{name}/{kind}/mean"] = float(v.mean())
-                row[f"logits/{name}/{kind}/std"] = float(v.std()) if v.numel() > 1 else 0.0
-        return row
-
-    @torch.no_grad()
     def diagnostics(self) -> dict:
-        """Authenticity accuracy on train reals, held-out reals and fakes (ContraGAN Fig. 3) and D's spectral norms.
-
-        Uses fixed images and latents (their own generator), D in eval mode, so curves compare like with like.
-        """
-        n = self.cfg.eval.diag_count
-        gen = _stream(self.seed, "diag")
-        D, G = self.d_plain, self.G_ema
-        was_training = D.training
-        D.eval()
-        train_x = to_float(self.train_set.images[:n]).to(self.device, self.dtype)
-        val_x = to_float(self.val_set.images[:n]).to(self.device, self.dtype)
-        y_train, y_val = self.train_set.labels[:n].to(self.device), self.val_set.labels[:n].to(self.device)
-        z = torch.randn(n, self.g_plain.z_dim, generator=gen).to(self.device, self.dtype)
-        y_fake = torch.randint(max(self.num_classes, 1), (n,), generator=gen).to(self.device)
-        cond = self.num_classes > 0
-        fake = G(z, y_fake if cond else None)
-        refs = None
-        if self.cfg.model.ref_attention_res is not None:
-            refs = to_float(self.train_set.images[torch.randint(len(self.train_set), (n,), generator=gen)]).to(
-                self.device, self.dtype)
-
-        def logits(x, y):
-            r = None if refs is None else refs[: x.shape[0]]
-            return D(x, y if cond else None, ref=r).logits.float().flatten()
-
-        row = {
-            "acc/train_real": float((logits(train_x, y_train) > 0).float().mean()),
-            "acc/val_real": float((logits(val_x, y_val) > 0).float().mean()),
-            "acc/fake": float((logits(fake, y_fake) < 0).float().mean()),
-        }
-        D.train(was_training)
-        row.update({f"sn/{k}": v for k, v in layer_spectral_norms(D).items()})
+        """Authenticity accuracies of D (on G_ema's fakes) and D's spectral norms, on fixed images and latents."""
+        row = authenticity_accuracy(self.d_plain, self.G_ema, self.train_set, self.val_set, self.cfg.eval.diag_count,
+                                    _stream(self.seed, "diag"), self.num_classes,
+                                    self.cfg.model.ref_attention_res is not None, self.device, self.dtype)
+        row.update({f"sn/{k}": v for k, v in layer_spectral_norms(self.d_plain).items()})
         return row
 
     # ---------------------------------------------------------------- checkpoints
@@ -473,42 +384,23 @@ class Trainer:
             state["queue"] = self.queue.state_dict()
         return state
 
+    def _restore(self, state: dict) -> None:
+        self.G_ema.load_state_dict(state["G_ema"])
+        for k, g in self.gens.items():
+            g.set_state(state["generators"][k])
+        if self.D_momentum is not None:
+            self.D_momentum.load_state_dict(state["D_momentum"])
+        if self.queue is not None:
+            self.queue.load_state_dict(state["queue"])
+
     def save_checkpoint(self):
-        """Write the checkpoint into a temporary folder, then swap it in: a crash never leaves half a checkpoint."""
-        final, tmp, old = (self.run_dir / n for n in ("checkpoint", "checkpoint.tmp", "checkpoint.old"))
-        if self.acc.is_main_process:
-            shutil.rmtree(tmp, ignore_errors=True)
-        self.acc.wait_for_everyone()
-        self.acc.save_state(str(tmp), safe_serialization=False)
-        if self.acc.is_main_process:
-            torch.save(self._extra_state(), tmp / "gancl_state.pt")
-            if final.exists():
-                shutil.rmtree(old, ignore_errors=True)
-                os.replace(final, old)
-            os.replace(tmp, final)
-            shutil.rmtree(old, ignore_errors=True)
-        self.acc.wait_for_everyone()
+        save_checkpoint(self.acc, self.run_dir, self._extra_state() if self.acc.is_main_process else {})
 
     def load_checkpoint(self) -> bool:
-        """Resume from ``run_dir/checkpoint`` (or ``checkpoint.old`` if a swap was cut short). False when none."""
-        folder = next((self.run_dir / n for n in ("checkpoint", "checkpoint.old") if (self.run_dir / n).is_dir()), None)
-        if folder is None:
+        """Resume from the run folder's checkpoint; False when there is none."""
+        state = load_checkpoint(self.acc, self.run_dir, self._restore)
+        if state is None:
             return False
-        try:
-            self.acc.load_state(str(folder))
-            # generator states must stay CPU byte tensors; model and queue tensors are moved as they are loaded
-            state = torch.load(folder / "gancl_state.pt", map_location="cpu", weights_only=True)
-            self.G_ema.load_state_dict(state["G_ema"])
-            for k, g in self.gens.items():
-                g.set_state(state["generators"][k])
-            if self.D_momentum is not None:
-                self.D_momentum.load_state_dict(state["D_momentum"])
-            if self.queue is not None:
-                self.queue.load_state_dict(state["queue"])
-        except Exception as e:  # any unreadable piece means the same thing to the user
-            raise CheckpointError(
-                f"checkpoint {folder} cannot be read ({type(e).__name__}: {e}). Delete that folder to restart the "
-                "run from scratch, or ask for the run with force=True.") from e
         self.step, self.train_seconds = int(state["step"]), float(state["train_seconds"])
         self._sums = {k: (float(v[0]), int(v[1])) for k, v in state["loss_sums"].items()}
         self.history.truncate_after(self.step)
@@ -536,30 +428,6 @@ class Trainer:
             for sig, h in previous.items():
                 signal.signal(sig, h)
 
-    def evaluate_fd(self) -> float:
-        """FD of G_ema's samples against the held-out split with ``eval.extractor`` (FD over time, ContraGAN Fig. 3).
-
-        The real statistics are cached on disk; the samples use a fixed seed, so successive values compare the
-        generator, not the sampling. (Not under no_grad: the first call may train the domain classifier.)
-        """
-        from gancl.metrics import feature_statistics, frechet_distance, generate_features
-
-        real = self._fd_reference()
-        feats = generate_features(self.G_ema, self._extractor, self.cfg.eval.fd_count, seed=0, device=self.device,
-                                  progress=False)[0]
-        return frechet_distance(real.mu, real.sigma, *feature_statistics(feats))
-
-    def _fd_reference(self):
-        """The extractor and the held-out statistics (built once; the first time may train the domain classifier)."""
-        from gancl.metrics import get_extractor, real_stats
-
-        d, e = self.cfg.data, self.cfg.eval
-        if self._extractor is None:
-            kw = {"dataset": d.name, "resolution": d.resolution, "data_dir": d.data_dir, "progress": False}
-            self._extractor = get_extractor(e.extractor, device=self.device, **(kw if e.extractor == "domain" else {}))
-        return real_stats(d.name, d.resolution, "val", self._extractor, None, self.device, d.data_dir, d.seed,
-                          progress=False)
-
     def fit(self, until: Optional[int] = None) -> Optional[dict]:
         """Train to ``optim.steps`` from wherever the run stands and return the summary.
 
@@ -572,7 +440,7 @@ class Trainer:
             if self.acc.is_main_process:
                 (self.run_dir / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2, default=list))
         if e.fd_every and self.acc.is_main_process:
-            self._fd_reference()  # before the clock starts, and before other processes wait on this one mid-run
+            self.fd_over_time.reference()  # before the clock starts, and before other processes wait mid-run
         self.acc.wait_for_everyone()
         if self.acc.trackers == [] and self.acc.log_with:
             self.acc.init_trackers("gancl", config=_flat(cfg.identity()))
@@ -594,7 +462,7 @@ class Trainer:
                     if e.diag_every and (self.step % e.diag_every == 0 or last):
                         row.update(self.diagnostics())
                     if e.fd_every and (self.step % e.fd_every == 0 or last) and self.acc.is_main_process:
-                        row["eval/fd"] = self.evaluate_fd()
+                        row["eval/fd"] = self.fd_over_time(self.G_ema)
                     self.history.append(row)
                     if self.acc.log_with:
                         self.acc.log({k: v for k, v in row.items() if isinstance(v, (int, float))}, step=self.step)
@@ -621,7 +489,7 @@ class Trainer:
         row = {"step": self.step, "images_seen": self.step * self.cfg.optim.batch_size * self.cfg.optim.n_dis,
                "wall_time": round(self.train_seconds, 3)}
         values = {f"loss/{k}": v / n for k, (v, n) in sums.items()}
-        values.update(self._logit_stats())
+        values.update(logit_statistics_row(self._last_logits))
         if self.world > 1 and values:
             t = torch.tensor(list(values.values()), dtype=torch.float64, device=self.device)
             torch.distributed.all_reduce(t)
