@@ -158,7 +158,7 @@ def test_bf16_keys_point_where_float32_keys_do(tmp_path):
         config = tiny("fakeclr/fakeclr", **{"loss.instance_key_precision": precision})
         trainer = Trainer(config, 0, tmp_path / precision, device="cpu")
         z, y = trainer.sample_latents()
-        keys[precision] = trainer._instance_key(z, y, None, perturb=True)
+        keys[precision] = trainer._instance_key(z, y, perturb=True)
         assert keys[precision].dtype == torch.float32
     cos = torch.nn.functional.cosine_similarity(keys["float32"], keys["bfloat16"])
     assert cos.min() > 0.995 and not torch.equal(keys["float32"], keys["bfloat16"])
@@ -470,3 +470,45 @@ def test_a_crashed_holders_lock_is_not_stale(tmp_path, capsys):
     holder.wait()
     result = train(config, 0, device="cpu", root=tmp_path)
     assert "waiting" not in capsys.readouterr().err and result.summary["steps"] == 1
+
+
+@pytest.mark.parametrize("name, switch, term", [
+    ("contragan/eq7", {"loss.eq7_exclude_same_label": True}, "loss/D/cond"),
+    ("contragan/pnca", {"loss.pnca_authors_denominator": True}, "loss/D/cond"),
+    ("fakeclr/fakeclr", {"loss.perturb_max_abs": 0.001}, "loss/D/instance"),
+])
+def test_every_paper_variant_switch_is_reachable_from_a_config(name, switch, term, tmp_path):
+    """The variants the losses offer (the other printing of ContraGAN's Eq. 7, the authors' P-NCA, a clamped FakeCLR
+    perturbation) change the run when set in the config, not only when the loss function is called by hand."""
+    plain = train(tiny(name, steps=1, **{"eval.log_every": 1}), seed=0, device="cpu", root=tmp_path)
+    varied = train(tiny(name, steps=1, **{"eval.log_every": 1, **switch}), seed=0, device="cpu", root=tmp_path)
+    assert plain.run_dir != varied.run_dir
+    assert plain.history()[term].iloc[0] != varied.history()[term].iloc[0]
+
+
+def test_the_objective_owns_r1_and_the_instance_term_and_its_queue():
+    """D's phase in, every D term out: R1 only when the phase carries the reals it differentiates, FakeCLR's
+    Eq. 8 query from the fakes, and the step's keys pushed into the objective's queue after the loss."""
+    from gancl.models import DOutput
+    from gancl.train.objective import DPhase, GPhase, Objective, build_queue
+
+    cfg = tiny("fakeclr/fakeclr").resolved()
+    queue = build_queue(cfg.loss, 4, cfg.optim.steps, seed=0, device="cpu", dtype=torch.float32)
+    objective = Objective(cfg.loss, 0, queue)
+    assert objective.instance.key_of == "perturbed fake" and objective.instance.query == "fake"
+    images = torch.randn(3, 3, 8, 8, requires_grad=True)
+    logits = images.flatten(1).sum(1)
+
+    def out(scale=1.0):
+        return DOutput(logits=logits * scale, features=torch.randn(3, 2), instance_proj=torch.randn(3, 4))
+
+    y = torch.zeros(3, dtype=torch.long)
+    assert int((queue.stamps == 0).sum()) == 0  # filled with random keys stamped -1 before training
+    terms = objective.d_terms(DPhase(out(), out(-1), y, y, step=0, instance_key=torch.randn(3, 4)))
+    assert list(terms) == ["adv", "instance"] and int((queue.stamps == 0).sum()) == 3  # this step's keys
+    terms = objective.d_terms(DPhase(out(), out(-1), y, y, step=0, real_images=images, instance_key=torch.randn(3, 4)))
+    assert list(terms) == ["adv", "r1", "instance"] and terms["r1"] > 0
+    g_terms = objective.g_terms(GPhase(out(-1), y, step=0, instance_key=torch.randn(3, 4)))
+    assert list(g_terms) == ["adv", "instance"]
+    with pytest.raises(ValueError, match="needs its queue"):
+        Objective(cfg.loss, 0, None)

@@ -65,36 +65,45 @@ class DataConfig:
 
 @dataclass
 class LossConfig:
-    """The objective, composed from the four papers' terms.
+    """The objective, composed from the four papers' terms; each paper's settings read together below (the names
+    stay flat: ``loss.<field>`` in overrides and run ids).
 
-    adv: adversarial loss; "dual_contrastive" is Yu et al.'s dual contrastive loss replacing the binary one.
-    cond / cond_weight / temperature: conditioning term (ContraGAN Table 1); D minimises it on reals, G on fakes.
-    aps: 2C with an augmented view of the same image as the positive instead of the class proxy (ContraGAN Table 4).
-    cr_weight: consistency regularisation on reals (ContraGAN Table 4, "CR").
-    augment / augment_p / augment_ramp: DiffAugment policy on every D input; probability p, ramped linearly over
-        ``augment_ramp`` steps when > 0 (the ADA-linear baseline of FakeCLR); a float in (0, 1) is a fraction of
-        ``optim.steps``.
-    ms_contrastive_weight / ms_temperature: MsConD per-scale contrastive term (the book's reading, see gancl.losses).
-    instance*: FakeCLR's instance discrimination (Eq. 6-8) and its three techniques.
-    r1_gamma / r1_every: R1 penalty on reals (StyleGAN2's D regulariser), applied every ``r1_every`` D steps with
-        weight gamma/2 * r1_every (lazy regularisation).
+    Shared: ``adv`` (hinge, non-saturating, or Yu et al.'s dual contrastive loss), DiffAugment on every D input
+    (``augment`` with probability ``augment_p``, ramped linearly over ``augment_ramp`` steps when > 0 -- FakeCLR's
+    ADA-linear baseline; a float in (0, 1) is a fraction of ``optim.steps``), the second view of the contrastive
+    terms (``view_augment``), and StyleGAN2's R1 penalty on reals (``r1_gamma``, applied every ``r1_every`` D steps
+    with weight gamma/2 * r1_every: lazy regularisation).
     """
 
+    # ---- shared by every paper
     adv: str = "hinge"
-    cond: str = "none"
-    cond_weight: float = 1.0
-    temperature: float = 1.0
-    #: ContraGAN Eq. 7 as printed in the other version of the paper (denominator over y_k != y_i)
-    eq7_exclude_same_label: bool = False
-    aps: bool = False
-    cr_weight: float = 0.0
     augment: str = ""
     augment_p: float = 1.0
     augment_ramp: Union[int, float] = 0
     #: the second view for NT-Xent, APS, CR, MsConD and FakeCLR keys (flip + translation as in the authors' code)
     view_augment: str = "flip,translation"
+    #: "auto": :func:`r1_gamma_heuristic` of the resolution and the batch
+    r1_gamma: Union[float, str] = 0.0
+    r1_every: int = 1
+
+    # ---- ContraGAN (Kang & Park 2020): the conditioning term of Table 1 (D minimises it on reals, G on fakes) and
+    # Table 4's APS (an augmented view of the same image as the positive instead of the class proxy) and CR
+    cond: str = "none"
+    cond_weight: float = 1.0
+    temperature: float = 1.0
+    #: ContraGAN Eq. 7 as printed in the other version of the paper (denominator over y_k != y_i)
+    eq7_exclude_same_label: bool = False
+    #: P-NCA as in the authors' code: the denominator's class embeddings not normalised (losses.proxy_nca)
+    pnca_authors_denominator: bool = _added_later(False)
+    aps: bool = False
+    cr_weight: float = 0.0
+
+    # ---- MsConD (Lee, Kim & Lee): the per-scale contrastive term (the book's reading, see gancl.losses)
     ms_contrastive_weight: float = 0.0
     ms_temperature: float = 0.1
+
+    # ---- FakeCLR (Li et al. 2022): instance discrimination (Eq. 6-8: "real", "fake", "perturbation") and its three
+    # techniques: noise-related latent augmentation, the diversity-aware queue, the forgetting factor (Eq. 11)
     instance: str = "none"
     instance_weight_d: float = 1.0
     instance_weight_g: float = 0.1
@@ -102,22 +111,21 @@ class LossConfig:
     instance_momentum: float = 0.999
     #: negatives in FakeCLR's queue; "auto": :func:`fakeclr_queue_size` of ``data.count``
     instance_queue: Union[int, str] = 256
-    #: FakeCLR noise-related latent augmentation (eps ~ l1*|z|); False: fixed radius ``perturb_radius``.
+    #: noise-related latent augmentation (eps ~ l1*|z|); False: fixed radius ``perturb_radius``
     noise_related: bool = True
     perturb_l1: float = 0.1
     perturb_radius: float = 0.1
+    #: clamp |eps| per coordinate (None: no clamp; losses.perturb_latent)
     perturb_max_abs: Optional[float] = None
     diversity_queue: bool = False
     queue_min: int = 32
     forgetting_factor: bool = False
     forgetting_tau: float = 0.01
+    #: with forgetting_factor: the released code's constant margin instead of Eq. 11 (see the Fig. 7 page)
     authors_constant_bias: bool = False
     #: precision of FakeCLR's no-gradient key path (the perturbed fakes and the momentum-D forward): "float32", or
-    #: "bfloat16" (autocast; on CPUs with AMX/AVX512-BF16 it makes the keys ~2x cheaper, see benchmarks/fakeclr.py)
+    #: "bfloat16" (autocast; on CPUs with native bf16 it makes the keys ~2x cheaper, see benchmarks/fakeclr.py)
     instance_key_precision: str = _added_later("float32")
-    #: "auto": :func:`r1_gamma_heuristic` of the resolution and the batch
-    r1_gamma: Union[float, str] = 0.0
-    r1_every: int = 1
 
 
 @dataclass
