@@ -512,3 +512,18 @@ def test_the_objective_owns_r1_and_the_instance_term_and_its_queue():
     assert list(g_terms) == ["adv", "instance"]
     with pytest.raises(ValueError, match="needs its queue"):
         Objective(cfg.loss, 0, None)
+
+
+def test_interpolation_evaluation_is_cached_with_its_images(tmp_path, monkeypatch):
+    run = train(tiny("fakeclr/baseline", steps=1), seed=0, device="cpu", root=tmp_path)
+    settings = dict(inverted=2, invert_steps=2, frames=3, threshold=0.15, random_paths=2)
+    record = run.evaluate_interpolation(**settings)
+    assert set(record) == {"step_mean_inverted", "step_max_inverted", "step_mean_random", "step_max_random",
+                           "jumps_random", "inversion_mse"}
+    assert 0 <= record["step_mean_inverted"] <= record["step_max_inverted"] and record["inversion_mse"] > 0
+    monkeypatch.setattr("gancl.metrics.invert", lambda *a, **k: pytest.fail("measured again"))
+    assert run.evaluate_interpolation(**settings) == record
+    images = run.interpolation_images(**settings)
+    res = run.config.data.resolution
+    assert images["targets"].shape == images["reconstructions"].shape == (2, 3, res, res)
+    assert images["random_frames"].shape == (3, 3, res, res) and images["inverted_steps"].shape == (2,)

@@ -88,29 +88,19 @@ results[["config", "seed", "fd", "precision", "recall", "diverged"]].round(3)
 import pandas as pd
 
 from gancl import tables
-from gancl.data import get_dataset
-from gancl.metrics import interpolation_smoothness, invert
 
 settings = spec.settings  # frames, threshold, random paths, inverted images, inversion steps
-data = configs[next(iter(configs))].data  # the four methods train on the same subset
-targets = get_dataset(data.name, data.resolution, "train", data.count, data.data_dir, data.seed).images
-targets = targets[:settings["inverted"]]
-invert_steps = settings["invert_steps"]
-
-inversions = {}
-for (label, seed), run in runs.items():
-    inversions[(label, seed)] = invert(run.generator(), targets, space="w", steps=invert_steps, seed=seed,
-                                       progress=False)
-inverted = pd.DataFrame([{"config": label, "seed": seed, "inversion_mse": inv.mean_mse}
-                         for (label, seed), inv in inversions.items()])
-inverted.pivot(index="seed", columns="config", values="inversion_mse").reindex(columns=list(configs)).round(4)
+measured = dict(spec.evaluation("interpolation").options, inverted=spec.evaluation("interpolation").n)
+done = results.dropna(subset=["inversion_mse"])
+done.pivot(index="seed", columns="config", values="inversion_mse").reindex(columns=list(configs)).round(4)
 
 # %%
 from gancl.book.figures import image_rows
 
 shown = run_seeds[0]
-rows = {"training image": targets}
-rows.update({label: inversions[(label, shown)].reconstructions for label in configs if (label, shown) in inversions})
+images = {label: runs[(label, shown)].interpolation_images(**measured) for label in configs if (label, shown) in runs}
+rows = {"training image": next(iter(images.values()))["targets"]}
+rows.update({label: found["reconstructions"] for label, found in images.items()})
 fig = image_rows(rows, f"Training images and their inversions (seed {shown})")
 
 # %% [markdown]
@@ -123,29 +113,15 @@ fig = image_rows(rows, f"Training images and their inversions (seed {shown})")
 
 # %%
 from gancl.book import glue
+from gancl.book.figures import interpolation_strips
 
 glue("frames", settings["frames"])
 glue("random_paths", settings["random_paths"])
 glue("threshold", settings["threshold"])
-paths = {}
-for (label, seed), run in runs.items():
-    G, inv = run.generator(), inversions[(label, seed)]
-    starts, ends = inv.latents[0::2], inv.latents[1::2]
-    paths[(label, seed, "inverted")] = interpolation_smoothness(G, starts, ends, steps=settings["frames"], space="w",
-                                                                threshold=settings["threshold"])
-    paths[(label, seed, "random")] = interpolation_smoothness(G, n_pairs=settings["random_paths"], steps=settings["frames"],
-                                                              space="z", threshold=settings["threshold"], seed=seed)
-
-# %%
-from gancl.book.figures import interpolation_strips
-
-strips = {}
-for label in configs:
-    for kind in ("inverted", "random"):
-        if (label, shown, kind) in paths:
-            res = paths[(label, shown, kind)]
-            strips[f"{label}\n({kind})"] = (res.frames[0], res.differences[0])
-fig = interpolation_strips(strips, settings["threshold"], title=f"Interpolation paths (seed {shown}; cf. Fig. 1 and Fig. 6)")
+strips = {f"{label}\n({kind})": (found[f"{kind}_frames"], found[f"{kind}_steps"].numpy())
+          for label, found in images.items() for kind in ("inverted", "random")}
+fig = interpolation_strips(strips, settings["threshold"],
+                           title=f"Interpolation paths (seed {shown}; cf. Fig. 1 and Fig. 6)")
 
 # %% [markdown]
 # ## Summary
@@ -155,18 +131,9 @@ fig = interpolation_strips(strips, settings["threshold"], title=f"Interpolation 
 # distance is named in the PPL page). Mean ± std over seeds.
 
 # %%
-records = []
-for (label, seed), run in runs.items():
-    inv_paths, rnd_paths = paths[(label, seed, "inverted")], paths[(label, seed, "random")]
-    records.append({
-        "config": label, "seed": seed,
-        "step_mean_inverted": inv_paths.mean_difference, "step_max_inverted": float(inv_paths.differences.max()),
-        "step_mean_random": rnd_paths.mean_difference, "step_max_random": float(rnd_paths.differences.max()),
-        "jumps_random": rnd_paths.flagged_share, "inversion_mse": inversions[(label, seed)].mean_mse,
-        **results.set_index(["config", "seed"]).loc[(label, seed), ["fd", "ppl_w"]].to_dict(),
-    })
-summary_runs = pd.DataFrame(records)
-columns = [c for c in summary_runs.columns if c not in ("config", "seed")]
+columns = ["step_mean_inverted", "step_max_inverted", "step_mean_random", "step_max_random", "jumps_random",
+           "inversion_mse", "fd", "ppl_w"]
+summary_runs = done[["config", "seed", *columns]]
 summary_runs.groupby("config")[columns].agg(lambda v: tables.mean_std(v, "{:.3g}")).reindex(list(configs))
 
 # %% [markdown]
@@ -212,7 +179,7 @@ reading = (
 )
 glue("interp_reading", reading)
 print(reading)
-largest = max(float(res.differences.max()) for res in paths.values())
+largest = float(summary_runs[["step_max_inverted", "step_max_random"]].max().max())
 context = (f"No step of any path here exceeds {settings['threshold']:g} (the largest is {largest:.3f}), and the samples "
            f"are far from real images: precision against the held-out images is at most "
            f"{results['precision'].max():.3f} over the {len(results)} runs.")

@@ -139,8 +139,10 @@ def _interpolation(scale, seeds=None, dataset=None, data_dir=None, steps=None) -
                         "closer inversions (Fig. 1, Fig. 6)",
                   tuple((a, b) for a in _AHEAD for b in _BEHIND), value="step_mean_inverted")
     settings = dict(FAKECLR_INTERPOLATION, invert_steps=FAKECLR_INTERPOLATION["invert_steps"][scale])
+    paths = Evaluation("interpolation", settings["inverted"], options=tuple(
+        (k, settings[k]) for k in ("invert_steps", "frames", "threshold", "random_paths")))
     return PageSpec("fakeclr/interpolation", scale, fakeclr_methods(scale, dataset, data_dir, steps),
-                    resolve_seeds(scale, seeds, FAKECLR_SEEDS), (_metrics(scale), _ppl(scale, "w")), (claim,),
+                    resolve_seeds(scale, seeds, FAKECLR_SEEDS), (_metrics(scale), _ppl(scale, "w"), paths), (claim,),
                     on_diverge="record", settings=settings)
 
 

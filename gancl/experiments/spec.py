@@ -19,7 +19,7 @@ from typing import Callable, Optional
 
 from gancl.train.config import RunConfig
 
-EVALUATION_KINDS = ("metrics", "objects", "ppl")
+EVALUATION_KINDS = ("metrics", "objects", "ppl", "interpolation")
 
 
 @dataclass(frozen=True)
@@ -28,17 +28,21 @@ class Evaluation:
 
     kind: "metrics" (FD, KID, precision/recall, density/coverage; class consistency and intra-class FD when
         conditional: :meth:`RunResult.evaluate`), "objects" (object- and scene-level FD on multi-object data:
-        :meth:`RunResult.evaluate_objects`) or "ppl" (perceptual path length in ``space``:
-        :meth:`RunResult.evaluate_ppl`).
-    n: samples (metrics, objects) or endpoint pairs (ppl).
+        :meth:`RunResult.evaluate_objects`), "ppl" (perceptual path length in ``space``:
+        :meth:`RunResult.evaluate_ppl`) or "interpolation" (inversions and path smoothness, FakeCLR Fig. 1/6:
+        :meth:`RunResult.evaluate_interpolation`).
+    n: samples (metrics, objects), endpoint pairs (ppl) or inverted training images (interpolation).
     extractor: the feature extractor of "metrics" ("domain" offline, "inception" with weights on disk).
     space: "z" or "w" for "ppl".
+    options: further settings as (name, value) pairs (interpolation: invert_steps, frames, threshold,
+        random_paths).
     """
 
     kind: str
     n: int
     extractor: str = "domain"
     space: str = "w"
+    options: tuple = ()
 
     def __post_init__(self):
         if self.kind not in EVALUATION_KINDS:
@@ -62,6 +66,8 @@ class Evaluation:
             return run.evaluate(self.extractor, self.n, force=force)
         if self.kind == "objects":
             return run.evaluate_objects(self.n, force=force)
+        if self.kind == "interpolation":
+            return run.evaluate_interpolation(self.n, force=force, **dict(self.options))
         record = run.evaluate_ppl(self.space, self.n, force=force)
         return {f"ppl_{self.space}": record["ppl"], f"ppl_{self.space}_std": record["ppl_std"],
                 "ppl_distance": record["distance"]}

@@ -22,7 +22,7 @@ from typing import Optional
 import torch
 
 from gancl.models import build_discriminator, build_generator
-from gancl.paths import atomic_write, runs_dir
+from gancl.paths import atomic_torch_save, atomic_write, runs_dir
 from gancl.train.config import RunConfig
 from gancl.train.history import read_history
 
@@ -114,6 +114,52 @@ class RunResult:
         atomic_write(path, json.dumps(record, indent=2))
         return record
 
+    def evaluate_interpolation(self, inverted: int = 8, invert_steps: int = 300, frames: int = 10,
+                               threshold: float = 0.15, random_paths: int = 32, force: bool = False) -> dict:
+        """FakeCLR Fig. 1 / Fig. 6 on the EMA generator: invert the first ``inverted`` training images of the run's
+        subset (w, ``invert_steps`` Adam steps, pixel MSE), walk the paths between consecutive inverted pairs (lerp
+        in w) and ``random_paths`` random paths (slerp in z), ``frames`` frames each, and measure the jumps between
+        frames (mean |difference| in [0, 1] units; above ``threshold`` counts as a jump). The run seed seeds the
+        inversion start and the random paths.
+
+        Returns {"step_mean_inverted", "step_max_inverted", "step_mean_random", "step_max_random", "jumps_random",
+        "inversion_mse"}, cached in the run folder; the images behind it (targets, reconstructions, the first path
+        of each kind) are cached beside it for :meth:`interpolation_images`.
+        """
+        from gancl.data import get_dataset
+        from gancl.metrics import interpolation_smoothness, invert
+
+        name = _interpolation_stem(inverted, invert_steps, frames, threshold, random_paths)
+        path = self.run_dir / f"{name}.json"
+        if path.exists() and (self.run_dir / f"{name}.pt").exists() and not force:
+            return json.loads(path.read_text())
+        d = self.config.data
+        targets = get_dataset(d.name, d.resolution, "train", d.count, d.data_dir, d.seed).images[:inverted]
+        G = self.generator()
+        inversion = invert(G, targets, space="w", steps=invert_steps, seed=self.seed, progress=False)
+        starts, ends = inversion.latents[0::2], inversion.latents[1::2]
+        along = interpolation_smoothness(G, starts, ends, steps=frames, space="w", threshold=threshold)
+        random = interpolation_smoothness(G, n_pairs=random_paths, steps=frames, space="z", threshold=threshold,
+                                          seed=self.seed)
+        record = {"step_mean_inverted": along.mean_difference, "step_max_inverted": float(along.differences.max()),
+                  "step_mean_random": random.mean_difference, "step_max_random": float(random.differences.max()),
+                  "jumps_random": random.flagged_share, "inversion_mse": inversion.mean_mse}
+        images = {"targets": targets, "reconstructions": inversion.reconstructions,
+                  "inverted_frames": along.frames[0], "inverted_steps": torch.from_numpy(along.differences[0]),
+                  "random_frames": random.frames[0], "random_steps": torch.from_numpy(random.differences[0])}
+        atomic_torch_save(images, self.run_dir / f"{name}.pt")
+        atomic_write(path, json.dumps(record, indent=2))
+        return record
+
+    def interpolation_images(self, inverted: int = 8, invert_steps: int = 300, frames: int = 10,
+                             threshold: float = 0.15, random_paths: int = 32) -> dict:
+        """The images behind :meth:`evaluate_interpolation` with the same settings (measured first if needed):
+        "targets" and "reconstructions" (n, 3, H, W), "inverted_frames" and "random_frames" (frames, 3, H, W) of the
+        first path of each kind, and "inverted_steps" / "random_steps" (frames - 1,) their jumps."""
+        settings = (inverted, invert_steps, frames, threshold, random_paths)
+        self.evaluate_interpolation(*settings)
+        return torch.load(self.run_dir / f"{_interpolation_stem(*settings)}.pt", map_location="cpu", weights_only=True)
+
     @property
     def finished_at(self) -> str:
         """When the run finished (UTC, ISO 8601): from its summary, else the time its result was written."""
@@ -131,6 +177,10 @@ class RunResult:
         keys = ("device", "processes", "steps", "images_seen", "wall_time", "seconds_per_step", "g_params", "d_params")
         return {"run": self.config.name, "seed": self.seed, **{k: self.summary.get(k) for k in keys},
                 "finished_at": self.finished_at}
+
+
+def _interpolation_stem(inverted, invert_steps, frames, threshold, random_paths) -> str:
+    return f"interpolation-i{inverted}-s{invert_steps}-f{frames}-t{threshold:g}-r{random_paths}"
 
 
 def run_path(config: RunConfig, seed: int, root=None) -> Path:
