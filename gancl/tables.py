@@ -22,9 +22,13 @@ from typing import Any, Iterable, Sequence
 
 import pandas as pd
 
-VERDICT_REPRODUCED = "direction reproduced"
-VERDICT_NOT_REPRODUCED = "not reproduced at this scale"
-VERDICT_INCONCLUSIVE = "inconclusive: overlapping seeds"
+#: The verdicts of :func:`judge` (and so of :func:`compare`, :func:`verdict_of`)
+VERDICT_REPRODUCED = "reproduced"
+VERDICT_REVERSED = "reversed"
+VERDICT_NO_EFFECT = "no effect at this scale"
+VERDICT_INCONCLUSIVE = "inconclusive"
+#: The outcomes of one claimed ordering
+OUTCOMES = ("agrees", "reversed", "equivalent", "inconclusive")
 
 
 def tables_dir() -> Path:
@@ -137,8 +141,8 @@ class Comparison:
     """Result of :func:`compare`.
 
     ``table`` has one row per configuration (paper value and rank, reproduced mean, std, number of seeds, rank),
-    ``pairs`` one row per ordering of the paper that was checked, ``kendall_tau`` the rank agreement of paper values
-    and reproduced means, ``verdict`` one of the three verdict strings, ``summary`` a one-line account of it.
+    ``pairs`` one row per ordering of the paper that was checked (:func:`judge`'s columns), ``kendall_tau`` the rank
+    agreement of paper values and reproduced means, ``verdict`` :func:`judge`'s, ``summary`` a one-line account.
     """
 
     table: pd.DataFrame
@@ -167,6 +171,8 @@ def compare(
     value: str = "value",
     seed: str = "seed",
     pairs: Iterable[tuple[Any, Any]] | None = None,
+    delta: float | None = None,
+    confidence: float = 0.90,
 ) -> Comparison:
     """Put the paper's values beside per-seed reproduced values and judge whether the paper's ordering holds.
 
@@ -175,15 +181,9 @@ def compare(
     ``better``: 'lower' or 'higher' (default: ``paper.attrs["better"]``). Configurations missing on either side are
     left out. Reproduced std is the sample standard deviation over seeds (ddof=1; undefined with one seed).
 
-    The verdict rule. The orderings checked are ``pairs`` — (a, b) meaning the paper finds a better than b; every
-    pair must be one the paper orders that way — or by default every pair the paper orders strictly. For each,
-    with reproduced means m and standard deviations s:
-
-    - *separated* when both have at least two seeds and the intervals [m - s, m + s] do not overlap;
-    - *agrees* when separated and m_a is better than m_b; *reversed* when separated and m_b is better.
-
-    Verdict: "not reproduced at this scale" if any ordering is reversed; else "direction reproduced" if every
-    ordering agrees; else "inconclusive: overlapping seeds" (some orderings not separated, none reversed).
+    The orderings checked are ``pairs`` -- (a, b) meaning the paper finds a better than b; every pair must be one
+    the paper orders that way -- or by default every pair the paper orders strictly. They are judged by
+    :func:`judge` (per-seed differences, ``confidence`` intervals, ``delta`` the smallest effect worth reporting).
     Kendall's tau-b (scipy) between paper values and reproduced means is reported beside it, not used by the rule.
     """
     from scipy.stats import kendalltau
@@ -229,68 +229,168 @@ def compare(
     if not ordered:
         raise ValueError("the paper orders none of the compared configurations (all its values are equal)")
 
-    outcomes = [_pair_outcome(table.loc[a], table.loc[b], better) for a, b in ordered]
-    pair_table = pd.DataFrame({
-        "better_in_paper": [a for a, _ in ordered],
-        "worse_in_paper": [b for _, b in ordered],
-        "outcome": outcomes,
-    })
+    judged = judge(reproduced, ordered, better, delta, confidence, key=key, seed=seed, value=value)
+    pair_table = judged.pairs
     tau = float(kendalltau(table["paper"], table["reproduced_mean"]).statistic)
-    verdict = verdict_of(outcomes)
+    verdict = judged.verdict
     counts = pair_table["outcome"].value_counts()
-    summary = (f"{verdict}: of {len(ordered)} orderings in the paper, {counts.get('agrees', 0)} hold with separated "
-               f"seeds, {counts.get('reversed', 0)} are reversed, {len(ordered) - counts.get('agrees', 0) - counts.get('reversed', 0)} "
-               f"are not separated; Kendall tau {tau:.2f} over {len(table)} configurations")
+    summary = (f"{verdict}: of {len(ordered)} orderings in the paper, {counts.get('agrees', 0)} agree and "
+               f"{counts.get('reversed', 0)} are reversed ({judged.confidence:.0%} intervals of the per-seed "
+               f"differences), {counts.get('equivalent', 0)} show no effect, {counts.get('inconclusive', 0)} are "
+               f"inconclusive; Kendall tau {tau:.2f} over {len(table)} configurations")
     return Comparison(table=table, pairs=pair_table, kendall_tau=tau, verdict=verdict, summary=summary,
                       better=better, metric=str(paper.name or value))
 
 
+@dataclass
+class Judgement:
+    """Result of :func:`judge`: ``pairs`` one row per claimed ordering (better_in_paper, worse_in_paper, n, paired,
+    effect, ci_low, ci_high, mde, outcome), ``verdict`` over all of them, ``confidence`` and ``delta`` as used."""
+
+    pairs: pd.DataFrame
+    verdict: str
+    confidence: float
+    delta: float | None
+
+    def sentences(self, fmt: str = "{:.3g}") -> list:
+        """One sentence per pair for a page: the effect with its interval, and for an inconclusive pair the
+        smallest effect the seeds could have detected."""
+        out = []
+        for r in self.pairs.itertuples():
+            text = (f"{r.better_in_paper} vs {r.worse_in_paper}: effect {fmt.format(r.effect)} in the paper's "
+                    f"direction, {self.confidence:.0%} interval [{fmt.format(r.ci_low)}, {fmt.format(r.ci_high)}] "
+                    f"({r.outcome})")
+            if r.outcome == "inconclusive":
+                text += f"; an effect smaller than {fmt.format(r.mde)} could not be detected with {r.n} seeds"
+            out.append(text)
+        return out
+
+
+def _difference_stats(a: pd.Series, b: pd.Series, sign: float) -> tuple:
+    """(n, paired, effect, standard error, degrees of freedom) of the difference b - a (times ``sign``) between
+    two configurations' per-seed values (Series indexed by seed): paired over the seeds both have when they share at
+    least two, else Welch's unpaired form over all of each (NaN when either has fewer than two)."""
+    import numpy as np
+
+    a, b = a.dropna(), b.dropna()
+    shared = a.index.intersection(b.index)
+    if len(shared) >= 2:
+        d = sign * (b[shared] - a[shared]).to_numpy(dtype=float)
+        n = len(d)
+        return n, True, float(d.mean()), float(d.std(ddof=1) / np.sqrt(n)), n - 1
+    if len(a) < 2 or len(b) < 2:
+        return min(len(a), len(b)), False, float(sign * (b.mean() - a.mean())), math.nan, math.nan
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    se = math.sqrt(va + vb)
+    df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1)) if se > 0 else len(a) + len(b) - 2
+    return min(len(a), len(b)), False, float(sign * (b.mean() - a.mean())), se, df
+
+
+def judge(reproduced: pd.DataFrame, pairs: Iterable[tuple[Any, Any]], better: str, delta: float | None = None,
+          confidence: float = 0.90, *, key: str = "config", seed: str = "seed", value: str = "value") -> Judgement:
+    """The book's verdict rule: is each ordering a paper claims ("a is better than b") seen in the seeds?
+
+    ``reproduced``: one row per run with columns ``key``, ``seed``, ``value``; ``pairs``: (a, b) meaning the paper
+    finds a better than b; ``better``: "lower" or "higher". For each pair, the effect is the mean over seeds of the
+    per-seed difference in the paper's direction (positive = as the paper says: b - a when lower is better), paired
+    over the seeds both configurations have (seed s of every configuration shares its random streams: common random
+    numbers), or Welch's unpaired difference of means when they share fewer than two. With its standard error se and
+    degrees of freedom df (n - 1 paired, Welch-Satterthwaite unpaired):
+
+    - the two-sided ``confidence`` t-interval: effect -/+ t(1 - (1 - confidence)/2, df) se;
+    - the smallest detectable effect, mde = (t(1 - (1 - confidence)/2, df) + t(0.80, df)) se: the effect the seeds
+      would detect with 80% power;
+    - outcome "agrees" if the interval lies above 0, "reversed" if below 0, "equivalent" if ``delta`` is given and
+      the interval lies inside (-delta, delta), else "inconclusive" (also when a side has fewer than two seeds).
+
+    Verdict: "reversed" if any pair is reversed, "reproduced" if all agree, "no effect at this scale" if all are
+    equivalent, else "inconclusive".
+    """
+    from scipy import stats
+
+    if better not in ("lower", "higher"):
+        raise ValueError(f"better={better!r}: say whether lower or higher values are better")
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence={confidence}: a probability in (0, 1)")
+    if delta is not None and delta <= 0:
+        raise ValueError(f"delta={delta}: the smallest effect worth reporting is positive")
+    missing = {key, seed, value} - set(reproduced.columns)
+    if missing:
+        raise ValueError(f"reproduced results need columns {key!r}, {seed!r} and {value!r}; missing {sorted(missing)}")
+    per_seed = {name: group.set_index(seed)[value].astype(float) for name, group in reproduced.groupby(key)}
+    sign = 1.0 if better == "lower" else -1.0
+    rows = []
+    for a, b in pairs:
+        for c in (a, b):
+            if c not in per_seed:
+                raise ValueError(f"{c!r} is not among the reproduced configurations {sorted(per_seed)}")
+        n, paired, effect, se, df = _difference_stats(per_seed[a], per_seed[b], sign)
+        if math.isnan(se):
+            low = high = mde = math.nan
+        else:
+            t = stats.t.ppf(1 - (1 - confidence) / 2, df)
+            low, high = effect - t * se, effect + t * se
+            mde = (t + stats.t.ppf(0.80, df)) * se
+        if low > 0:
+            outcome = "agrees"
+        elif high < 0:
+            outcome = "reversed"
+        elif delta is not None and -delta < low and high < delta:
+            outcome = "equivalent"
+        else:
+            outcome = "inconclusive"
+        rows.append({"better_in_paper": a, "worse_in_paper": b, "n": n, "paired": paired, "effect": effect,
+                     "ci_low": low, "ci_high": high, "mde": mde, "outcome": outcome})
+    if not rows:
+        raise ValueError("no orderings given")
+    table = pd.DataFrame(rows)
+    return Judgement(pairs=table, verdict=verdict_of(table["outcome"]), confidence=confidence, delta=delta)
+
+
+def not_judged(pairs: Iterable[tuple[Any, Any]], reason: str, confidence: float = 0.90,
+               delta: float | None = None) -> Judgement:
+    """The judgement of claims behind a regime gate that the runs did not pass: every pair "not judged", the
+    verdict "not judged: <reason>"."""
+    table = pd.DataFrame([{"better_in_paper": a, "worse_in_paper": b, "n": 0, "paired": False, "effect": math.nan,
+                           "ci_low": math.nan, "ci_high": math.nan, "mde": math.nan, "outcome": "not judged"}
+                          for a, b in pairs])
+    return Judgement(pairs=table, verdict=f"not judged: {reason}", confidence=confidence, delta=delta)
+
+
 def verdict_of(outcomes: Iterable[str]) -> str:
-    """The verdict of :func:`compare` from the outcomes of the orderings checked ('agrees', 'reversed',
-    'overlapping', 'one seed'): not reproduced if any is reversed, reproduced if all agree, else inconclusive."""
+    """The verdict of :func:`judge` from the outcomes of the orderings checked: "reversed" if any is reversed,
+    "reproduced" if all agree, "no effect at this scale" if all are equivalent, else "inconclusive"."""
     outcomes = list(outcomes)
     if not outcomes:
         raise ValueError("no orderings were checked")
+    unknown = set(outcomes) - set(OUTCOMES)
+    if unknown:
+        raise ValueError(f"unknown outcomes {sorted(unknown)}; outcomes are {OUTCOMES}")
     if "reversed" in outcomes:
-        return VERDICT_NOT_REPRODUCED
+        return VERDICT_REVERSED
     if all(o == "agrees" for o in outcomes):
         return VERDICT_REPRODUCED
+    if all(o == "equivalent" for o in outcomes):
+        return VERDICT_NO_EFFECT
     return VERDICT_INCONCLUSIVE
 
 
 def check_orderings(reproduced: pd.DataFrame, pairs: Iterable[tuple[Any, Any]], *, better: str = "lower",
-                    key: str = "config", value: str = "value") -> pd.DataFrame:
+                    key: str = "config", value: str = "value", seed: str = "seed", delta: float | None = None,
+                    confidence: float = 0.90) -> pd.DataFrame:
     """Check claimed orderings on per-seed results when the paper gives no comparable values (a claim in its
     text, or values measured in another setting): each pair (a, b) claims a better than b.
 
-    Returns one row per pair with the reproduced mean ± std of both sides and the outcome under :func:`compare`'s
-    rule ('agrees', 'reversed', 'overlapping', 'one seed'); :func:`verdict_of` turns the outcomes into a verdict.
+    Returns :func:`judge`'s pairs with the reproduced mean of both sides beside them (``better_claimed``,
+    ``worse_claimed``, ``mean_better_claimed``, ``mean_worse_claimed``, ``effect``, ``ci_low``, ``ci_high``, ``mde``,
+    ``outcome``); :func:`verdict_of` turns the outcomes into a verdict.
     """
-    if better not in ("lower", "higher"):
-        raise ValueError(f"better={better!r}: say whether lower or higher values are better")
-    stats = reproduced.groupby(key)[value].agg(["mean", "std", "count"]).rename(
-        columns={"mean": "reproduced_mean", "std": "reproduced_std", "count": "seeds"})
-    rows = []
-    for a, b in pairs:
-        for c in (a, b):
-            if c not in stats.index:
-                raise ValueError(f"{c!r} is not among the reproduced configurations {list(stats.index)}")
-        rows.append({"better_claimed": a, "worse_claimed": b, "mean_better_claimed": stats.at[a, "reproduced_mean"],
-                     "mean_worse_claimed": stats.at[b, "reproduced_mean"],
-                     "outcome": _pair_outcome(stats.loc[a], stats.loc[b], better)})
-    if not rows:
-        raise ValueError("no orderings given")
-    return pd.DataFrame(rows)
-
-
-def _pair_outcome(a: pd.Series, b: pd.Series, better: str) -> str:
-    if a["seeds"] < 2 or b["seeds"] < 2:
-        return "one seed"
-    low_a, high_a = a["reproduced_mean"] - a["reproduced_std"], a["reproduced_mean"] + a["reproduced_std"]
-    low_b, high_b = b["reproduced_mean"] - b["reproduced_std"], b["reproduced_mean"] + b["reproduced_std"]
-    if max(low_a, low_b) <= min(high_a, high_b):
-        return "overlapping"
-    return "agrees" if _is_better(a["reproduced_mean"], b["reproduced_mean"], better) else "reversed"
+    pairs = list(pairs)
+    judged = judge(reproduced, pairs, better, delta, confidence, key=key, seed=seed, value=value).pairs
+    means = reproduced.groupby(key)[value].mean()
+    judged.insert(2, "mean_better_claimed", [means[a] for a, _ in pairs])
+    judged.insert(3, "mean_worse_claimed", [means[b] for _, b in pairs])
+    return judged.rename(columns={"better_in_paper": "better_claimed", "worse_in_paper": "worse_claimed"})
 
 
 def format_mean_std(mean: float, std: float, fmt: str = "{:.2f}") -> str:

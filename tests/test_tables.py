@@ -6,6 +6,7 @@ import math
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -204,67 +205,118 @@ def test_tables_dir_says_where_tables_are_missing(tmp_path, monkeypatch):
 PAPER = pd.Series({"a": 10.0, "b": 20.0, "c": 30.0}, name="FID")
 
 
-def runs(means: dict[str, float], spread: float = 0.5, seeds: int = 3) -> pd.DataFrame:
-    """Per-seed values with the given means and sample std ``spread``."""
-    offsets = [-spread, 0.0, spread][:seeds] if seeds > 1 else [0.0]
-    return pd.DataFrame([{"config": c, "seed": s, "value": m + o} for c, m in means.items()
-                         for s, o in enumerate(offsets)])
+def runs(means: dict[str, float], spread: float = 0.5, seeds: int = 3, seed: int = 0) -> pd.DataFrame:
+    """Per-seed values around the given means: a seed effect shared by every configuration (common random numbers)
+    plus independent noise of std ``spread``."""
+    rng = np.random.default_rng(seed)
+    shared = rng.normal(0.0, 1.0, seeds)
+    return pd.DataFrame([{"config": c, "seed": s, "value": m + shared[s] + spread * rng.normal()}
+                         for c, m in means.items() for s in range(seeds)])
 
 
-def test_compare_reproduces_an_ordering_with_separated_seeds():
-    result = tables.compare(PAPER, runs({"a": 1.0, "b": 3.0, "c": 5.0}), better="lower")
-    assert result.verdict == "direction reproduced"
+def test_judge_paired_interval_and_smallest_detectable_effect_match_scipy():
+    from scipy import stats
+
+    results = runs({"a": 1.0, "b": 1.3}, spread=0.4, seeds=6, seed=3)
+    j = tables.judge(results, [("a", "b")], "lower")
+    row = j.pairs.iloc[0]
+    a, b = (results[results["config"] == c].set_index("seed")["value"] for c in ("a", "b"))
+    ref = stats.ttest_rel(b, a).confidence_interval(0.90)
+    assert row["paired"] and row["n"] == 6
+    assert row["effect"] == pytest.approx((b - a).mean()) and (row["ci_low"], row["ci_high"]) == pytest.approx(ref)
+    se = (b - a).std(ddof=1) / np.sqrt(6)
+    assert row["mde"] == pytest.approx((stats.t.ppf(0.95, 5) + stats.t.ppf(0.80, 5)) * se)
+    higher = tables.judge(results, [("b", "a")], "higher").pairs.iloc[0]
+    assert higher["effect"] == pytest.approx(row["effect"]) and higher["ci_low"] == pytest.approx(row["ci_low"])
+
+
+def test_judge_uses_welch_when_the_seeds_are_not_shared():
+    from scipy import stats
+
+    a = pd.DataFrame({"config": "a", "seed": [0, 1, 2], "value": [1.0, 1.4, 0.7]})
+    b = pd.DataFrame({"config": "b", "seed": [3, 4, 5, 6], "value": [2.0, 2.9, 2.2, 3.1]})
+    row = tables.judge(pd.concat([a, b]), [("a", "b")], "lower", confidence=0.95).pairs.iloc[0]
+    ref = stats.ttest_ind(b["value"], a["value"], equal_var=False).confidence_interval(0.95)
+    assert not row["paired"] and (row["ci_low"], row["ci_high"]) == pytest.approx(ref)
+    assert row["outcome"] == "agrees"
+
+
+def test_judge_outcomes_on_known_effects():
+    clear = tables.judge(runs({"a": 1.0, "b": 3.0}, spread=0.1, seeds=5), [("a", "b")], "lower")
+    assert clear.verdict == "reproduced" and clear.pairs["outcome"].tolist() == ["agrees"]
+    backwards = tables.judge(runs({"a": 3.0, "b": 1.0}, spread=0.1, seeds=5), [("a", "b")], "lower")
+    assert backwards.verdict == "reversed"
+    null = runs({"a": 1.0, "b": 1.0}, spread=0.01, seeds=5)
+    assert tables.judge(null, [("a", "b")], "lower", delta=0.1).verdict == "no effect at this scale"
+    assert tables.judge(null, [("a", "b")], "lower").verdict == "inconclusive"  # no delta: no claim of no effect
+    noisy = tables.judge(runs({"a": 1.0, "b": 1.2}, spread=1.0, seeds=2, seed=1), [("a", "b")], "lower")
+    row = noisy.pairs.iloc[0]
+    assert noisy.verdict == "inconclusive" and row["n"] == 2 and row["mde"] > abs(row["effect"])
+    assert "could not be detected with 2 seeds" in noisy.sentences()[0]
+    one = tables.judge(runs({"a": 1.0, "b": 3.0}, seeds=1), [("a", "b")], "lower").pairs.iloc[0]
+    assert one["outcome"] == "inconclusive" and np.isnan(one["ci_low"])
+    with pytest.raises(ValueError, match="delta=-1"):
+        tables.judge(null, [("a", "b")], "lower", delta=-1)
+
+
+def test_compare_reproduces_an_ordering_the_seeds_show():
+    result = tables.compare(PAPER, runs({"a": 1.0, "b": 3.0, "c": 5.0}, spread=0.1), better="lower")
+    assert result.verdict == "reproduced"
     assert result.kendall_tau == pytest.approx(1.0)
     assert list(result.table.index) == ["a", "b", "c"]
     assert list(result.table["paper_rank"]) == [1, 2, 3] and list(result.table["reproduced_rank"]) == [1, 2, 3]
-    assert result.table.loc["b", "reproduced_std"] == pytest.approx(0.5)
     assert list(result.pairs["outcome"]) == ["agrees"] * 3
-    assert result.summary.startswith("direction reproduced: of 3 orderings in the paper, 3 hold")
+    assert {"effect", "ci_low", "ci_high", "mde", "n"} <= set(result.pairs.columns)
+    assert result.summary.startswith("reproduced: of 3 orderings in the paper, 3 agree")
 
 
-def test_compare_reports_a_reversed_pair_as_not_reproduced():
-    result = tables.compare(PAPER, runs({"a": 1.0, "b": 5.0, "c": 3.0}), better="lower")
-    assert result.verdict == "not reproduced at this scale"
+def test_compare_reports_a_reversed_pair():
+    result = tables.compare(PAPER, runs({"a": 1.0, "b": 5.0, "c": 3.0}, spread=0.1), better="lower")
+    assert result.verdict == "reversed"
     assert result.kendall_tau == pytest.approx(1 / 3)
     reversed_pairs = result.pairs[result.pairs["outcome"] == "reversed"]
     assert list(zip(reversed_pairs["better_in_paper"], reversed_pairs["worse_in_paper"])) == [("b", "c")]
 
 
-def test_compare_calls_overlapping_seeds_inconclusive():
-    result = tables.compare(PAPER, runs({"a": 1.0, "b": 1.6, "c": 5.0}), better="lower")
-    assert result.verdict == "inconclusive: overlapping seeds"
-    assert dict(zip(zip(result.pairs["better_in_paper"], result.pairs["worse_in_paper"]), result.pairs["outcome"])) \
-        == {("a", "b"): "overlapping", ("a", "c"): "agrees", ("b", "c"): "agrees"}
+def test_compare_calls_an_unresolved_pair_inconclusive():
+    result = tables.compare(PAPER, runs({"a": 1.0, "b": 1.05, "c": 5.0}, spread=0.5), better="lower")
+    assert result.verdict == "inconclusive"
+    outcomes = dict(zip(zip(result.pairs["better_in_paper"], result.pairs["worse_in_paper"]), result.pairs["outcome"]))
+    assert outcomes == {("a", "b"): "inconclusive", ("a", "c"): "agrees", ("b", "c"): "agrees"}
 
 
 def test_check_orderings_judges_claims_without_paper_values():
-    results = runs({"a": 1.0, "b": 3.0, "c": 1.5})
+    results = runs({"a": 1.0, "b": 3.0, "c": 1.05}, spread=0.2)
     checked = tables.check_orderings(results, [("a", "b"), ("b", "c"), ("a", "c")])
-    assert list(checked["outcome"]) == ["agrees", "reversed", "overlapping"]
-    assert checked.loc[0, "mean_better_claimed"] == pytest.approx(1.0)
-    assert checked.loc[1, "mean_worse_claimed"] == pytest.approx(1.5)
-    assert tables.verdict_of(checked["outcome"]) == tables.VERDICT_NOT_REPRODUCED
+    assert list(checked["outcome"]) == ["agrees", "reversed", "inconclusive"]
+    means = results.groupby("config")["value"].mean()
+    assert checked.loc[0, "mean_better_claimed"] == pytest.approx(means["a"])
+    assert checked.loc[1, "mean_worse_claimed"] == pytest.approx(means["c"])
+    assert tables.verdict_of(checked["outcome"]) == tables.VERDICT_REVERSED
     higher = tables.check_orderings(results, [("b", "a")], better="higher")
     assert list(higher["outcome"]) == ["agrees"] and tables.verdict_of(higher["outcome"]) == tables.VERDICT_REPRODUCED
-    assert tables.verdict_of(["agrees", "overlapping"]) == tables.VERDICT_INCONCLUSIVE
+    assert tables.verdict_of(["agrees", "inconclusive"]) == tables.VERDICT_INCONCLUSIVE
+    assert tables.verdict_of(["equivalent", "equivalent"]) == tables.VERDICT_NO_EFFECT
     with pytest.raises(ValueError, match="'z' is not among"):
         tables.check_orderings(results, [("a", "z")])
     with pytest.raises(ValueError, match="no orderings"):
         tables.verdict_of([])
+    with pytest.raises(ValueError, match="unknown outcomes \\['overlapping'\\]"):
+        tables.verdict_of(["overlapping"])
 
 
 def test_compare_with_one_seed_is_inconclusive():
     result = tables.compare(PAPER, runs({"a": 1.0, "b": 3.0, "c": 5.0}, seeds=1), better="lower")
-    assert result.verdict == "inconclusive: overlapping seeds"
-    assert set(result.pairs["outcome"]) == {"one seed"}
+    assert result.verdict == "inconclusive"
+    assert set(result.pairs["outcome"]) == {"inconclusive"}
 
 
 def test_compare_follows_higher_is_better_and_checks_only_given_pairs():
     paper = pd.Series({"a": 0.7, "b": 0.5, "c": 0.6}, name="P")
     reproduced = runs({"a": 0.9, "b": 0.2, "c": 0.1}, spread=0.01)
     result = tables.compare(paper, reproduced, better="higher", pairs=[("a", "b")])
-    assert result.verdict == "direction reproduced"
-    assert tables.compare(paper, reproduced, better="higher").verdict == "not reproduced at this scale"
+    assert result.verdict == "reproduced"
+    assert tables.compare(paper, reproduced, better="higher").verdict == "reversed"
     with pytest.raises(ValueError, match="does not rank 'b'"):
         tables.compare(paper, reproduced, better="higher", pairs=[("b", "a")])
 
@@ -274,7 +326,7 @@ def test_compare_takes_direction_from_paper_values_and_skips_missing_configurati
     reproduced = runs({"Eq. 7": 4.0, "2C (ContraGAN)": 2.0, "not in the paper": 0.0})
     result = tables.compare(paper, reproduced)
     assert list(result.table.index) == ["2C (ContraGAN)", "Eq. 7"] and result.better == "lower"
-    assert result.verdict == "direction reproduced"
+    assert result.verdict == "reproduced"
     with pytest.raises(ValueError, match="at least two configurations"):
         tables.compare(paper, runs({"Eq. 7": 3.0}))
     with pytest.raises(ValueError, match="missing \\['seed'\\]"):
@@ -284,9 +336,10 @@ def test_compare_takes_direction_from_paper_values_and_skips_missing_configurati
 
 
 def test_style_shows_mean_and_std_and_bolds_the_best():
-    html = tables.compare(PAPER, runs({"a": 1.0, "b": 3.0, "c": 5.0})
-                          , better="lower").style(caption="Table 1 (CIFAR10)").to_html()
-    assert "1.000 ± 0.500" in html and "Table 1 (CIFAR10)" in html and "font-weight: bold" in html
+    results = runs({"a": 1.0, "b": 3.0, "c": 5.0})
+    html = tables.compare(PAPER, results, better="lower").style(caption="Table 1 (CIFAR10)").to_html()
+    a = results[results["config"] == "a"]["value"]
+    assert f"{a.mean():.3f} ± {a.std():.3f}" in html and "Table 1 (CIFAR10)" in html and "font-weight: bold" in html
 
 
 def test_format_compute_summarises_run_records():
