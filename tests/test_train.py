@@ -527,3 +527,16 @@ def test_interpolation_evaluation_is_cached_with_its_images(tmp_path, monkeypatc
     res = run.config.data.resolution
     assert images["targets"].shape == images["reconstructions"].shape == (2, 3, res, res)
     assert images["random_frames"].shape == (3, 3, res, res) and images["inverted_steps"].shape == (2,)
+
+
+def test_seed_s_of_two_configurations_sees_the_same_batches(tmp_path):
+    """Common random numbers: the objective and D head differ, the streams of seed 0 do not."""
+    a = Trainer(tiny("contragan/2c"), 0, tmp_path / "a", device="cpu")
+    b = Trainer(tiny("contragan/pnca"), 0, tmp_path / "b", device="cpu")
+    other = Trainer(tiny("contragan/2c"), 1, tmp_path / "c", device="cpu")
+    for _ in range(3):  # several steps' worth of draws, in the order a D step makes them
+        (xa, ya), (xb, yb), (xo, _) = (t.sample_reals(t.gens["data"]) for t in (a, b, other))
+        assert torch.equal(xa, xb) and torch.equal(ya, yb) and not torch.equal(xa, xo)
+        (za, la), (zb, lb) = a.sample_latents(), b.sample_latents()
+        assert torch.equal(za, zb) and torch.equal(la, lb)
+        assert torch.equal(a.view(xa), b.view(xb))  # augmentation parameters

@@ -6,6 +6,15 @@ run's own generators, identically on every process, and each process takes its s
 with batch B/2 each follows the run on one process with batch B (up to float summation order), and a resumed run
 follows the uninterrupted one.
 
+Paired seeds (common random numbers). Each purpose draws from its own stream seeded by (run seed, purpose): "data"
+(which training images, and their mirroring), "latent" (z and labels), "augment" (DiffAugment parameters, views),
+"ref" (reference images), "perturb" (FakeCLR's latent noise), "diag" (the diagnostics' fixed images and latents),
+and the weights' initialisation. So seed s of two configurations that differ only in their objective or their D
+sees the same batches, latents and augmentations step by step, as far as their shapes agree (batch, z dimension,
+data subset); evaluations draw their samples from a fixed seed, the same for every run. Pages therefore compare
+configurations seed by seed (:func:`gancl.tables.judge`). StyleGAN2's noise inputs come from the global RNG, seeded
+per run and process, and are shared too as long as both configurations make the same draws.
+
 What a run writes (rank 0), in its folder:
   ``config.json``, ``history.jsonl`` (one row per log interval, columns in :mod:`gancl.train.history`),
   ``checkpoint/`` (``accelerator.save_state`` + ``gancl_state.pt``, replaced atomically), ``final.pt`` (weights),
