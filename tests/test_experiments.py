@@ -319,3 +319,37 @@ def test_a_page_spec_takes_exactly_the_pages_parameters(name):
     page = Path(__file__).resolve().parents[1] / "book" / f"{name}.py"
     declared = set(declared_parameters(read_page(page))) - set(NOT_SPEC_PARAMETERS)
     assert declared == set(inspect.signature(_PAGES[name]).parameters) - {"scale"}
+
+
+def test_the_regime_gate_refuses_to_judge_a_generator_that_has_not_learned_the_data():
+    import pandas as pd
+
+    spec = experiments.page_spec("contragan/conditioning_losses", "smoke", seeds=3)
+    assert spec.gate.baseline == "2C (ContraGAN)" and dict(spec.gate.minimum) == {"precision": 0.5, "recall": 0.3}
+    rows = [{"config": label, "seed": s, "fd": 10.0 + i + 0.1 * s * (i % 2), "precision": 0.6, "recall": 0.4}
+            for i, label in enumerate(["2C (ContraGAN)", "Eq. 7", "NT-Xent", "P-NCA", "Uncond. GAN"])
+            for s in range(3)]
+    learned = pd.DataFrame(rows)
+    assert spec.judge(learned, "C1").verdict == "reproduced"
+    blobs = learned.assign(precision=0.01)
+    judged = spec.judge(blobs, "C1")
+    assert judged.verdict.startswith("not judged: precision 0.01 below 0.5 (2C (ContraGAN)")
+    assert set(judged.pairs["outcome"]) == {"not judged"}
+    low_recall = learned.assign(recall=0.1)
+    assert "recall 0.1 below 0.3" in spec.judge(low_recall, "C2").verdict
+    scenes = experiments.page_spec("msconD/scales", "small")
+    assert dict(scenes.gate.minimum) == {"recognised_ratio": 0.5}
+    with pytest.raises(ValueError, match="gate's baseline 'Z'"):
+        experiments.PageSpec("p", "smoke", spec.configs, [0], (), gate=experiments.spec.Gate("Z", ()))
+
+
+def test_every_claim_a_page_judges_is_registered_with_that_page():
+    judged = {}
+    for name in experiments.pages():
+        for claim in experiments.page_spec(name, "smoke").claims:
+            judged[claim.id] = name
+    for claim_id, name in judged.items():
+        assert experiments.CLAIMS[claim_id].page == name, claim_id
+    pages = set(experiments.pages()) | {"contragan/stability", "msconD/logit_dynamics"}
+    assert {c.page for c in experiments.CLAIMS.values()} - {None} <= pages
+    assert len(experiments.CLAIMS) == 19  # the 18, with MsConD's M2 in its two parts

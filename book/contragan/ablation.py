@@ -189,10 +189,10 @@ fd_std = results.groupby("config")["fd"].std()
 
 
 def effect(better: str, worse: str) -> str:
-    """'helps' / 'hurts' / 'makes no separated difference' for the change from row ``worse`` to row ``better``."""
+    """'helps' / 'hurts' / 'makes no resolved difference' for the change from row ``worse`` to row ``better``."""
     outcome = tables.compare(paper_fid, results, value="fd", pairs=[(better, worse)]).pairs["outcome"].iloc[0]
     delta = fd[better] - fd[worse]
-    word = {"agrees": "helps", "reversed": "hurts"}.get(outcome, "makes no separated difference")
+    word = {"agrees": "helps", "reversed": "hurts"}.get(outcome, "makes no resolved difference")
     return f"{word} ({worse} {fd[worse]:.2f} -> {better} {fd[better]:.2f}, {delta:+.2f})"
 
 

@@ -160,8 +160,9 @@ summary = results.groupby("config", sort=False).agg(fd_mean=("fd", "mean"), fd_s
                                                     diverged=("diverged", "sum")).loc[order]
 fd = summary["fd_mean"]
 outcome = dict(zip(cmp_claim.pairs["worse_in_paper"], cmp_claim.pairs["outcome"]))
-words = {"agrees": "lower, with separated seeds", "reversed": "higher, with separated seeds",
-         "overlapping": "not separated (seeds overlap)", "one seed": "not comparable (one seed)"}
+words = {"agrees": "lower (90% interval of the per-seed differences above zero)",
+         "reversed": "higher (90% interval below zero)", "equivalent": "no effect",
+         "inconclusive": "not resolved by these seeds"}
 diverged = summary.loc[summary["diverged"] > 0, "diverged"]
 reading = (f"At {scale} scale the mean FDs are " + ", ".join(f"{c} {fd[c]:.2f} ± {summary.loc[c, 'fd_std']:.2f}"
                                                              for c in fd.sort_values().index)

@@ -115,7 +115,7 @@ fig = data_size_curves(results, title="FD (domain) against training-set size (cf
 # The paper finds reference attention better than the baseline at every size from 1k to 30k images on all four
 # data sets, and not better above. Every size here (at most 10k of 20k training images) lies in the first range, so
 # the claim checked is "lower FD than the baseline at every size", size by size with the verdict rule of the
-# introduction (mean ± std intervals of the seeds apart). The second half, no gain on large data, has no size here
+# introduction (90% intervals of the per-seed differences). The second half, no gain on large data, has no size here
 # to test it; the trend of the relative change with size is reported instead.
 
 # %%
@@ -165,8 +165,8 @@ def listed(values) -> str:
 reading = (f"At {scale} scale reference attention changes the mean FD by "
            + ", ".join(f"{change[n]:+.1f}% at {int(n):,}" for n in change.index)
            + f" images (the paper, from 1k to 30k: {paper_small.max():+.0f}% to {paper_small.min():+.0f}%). "
-           f"Lower with separated seeds at: "
-           f"{listed(helped)}; higher with separated seeds at: {listed(hurt)}; not separated at: {listed(unclear)}. "
+           f"Lower (90% interval above zero) at: "
+           f"{listed(helped)}; higher (interval below zero) at: {listed(hurt)}; not resolved at: {listed(unclear)}. "
            f"Rank correlation between size and the change: {trend:+.2f} (the paper's, averaged over its four data "
            f"sets: {paper_trend:+.2f}; positive means reference attention fares relatively worse on more data). "
            f"The baseline's FD goes from {stats['mean'][methods[0]].iloc[0]:.2f} at "

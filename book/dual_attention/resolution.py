@@ -168,8 +168,9 @@ fig = sample_rows({label: runs[(label, first)].generator() for label in shown}, 
 fd = summary["fd_mean"]
 best = fd.idxmin()
 outcome = dict(zip(zip(cmp.pairs["better_in_paper"], cmp.pairs["worse_in_paper"]), cmp.pairs["outcome"]))
-words = {"agrees": "lower, with separated seeds", "reversed": "higher, with separated seeds",
-         "overlapping": "not separated (seeds overlap)", "one seed": "not comparable (one seed)"}
+words = {"agrees": "lower (90% interval of the per-seed differences above zero)",
+         "reversed": "higher (90% interval below zero)", "equivalent": "no effect",
+         "inconclusive": "not resolved by these seeds"}
 diverged = summary.loc[summary["diverged"] > 0, "diverged"]
 reading = (f"At {scale} scale the lowest mean FD is {best} ({fd[best]:.2f}). Reference attention at {ours[0]} "
            f"({fd[ours[0]]:.2f}) against each higher resolution: "

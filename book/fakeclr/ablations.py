@@ -125,7 +125,7 @@ fig.tight_layout()
 # ### Paper vs reproduced
 #
 # Each size against the FFHQ subset of the same size (the paper's 100 and 1K): every ordering of the paper's
-# values, judged with the verdict rule of the introduction (mean ± std intervals of the seeds apart).
+# values, judged with the verdict rule of the introduction (90% intervals of the per-seed differences).
 
 # %%
 from gancl.book import glue

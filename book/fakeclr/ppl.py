@@ -122,7 +122,7 @@ fig.tight_layout()
 # ## Paper vs reproduced
 #
 # The orderings of the paper's Table 2, space by space and for the mean and the std of the path lengths, judged
-# with the verdict rule of the introduction (mean ± std intervals of the seeds apart).
+# with the verdict rule of the introduction (90% intervals of the per-seed differences).
 
 # %%
 from gancl.book import glue

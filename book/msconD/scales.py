@@ -195,7 +195,7 @@ per_class.round(1)
 # ## The paper's reading, checked
 #
 # The paper's Fig. 1 has no numbers, so its statements are written as orderings and checked with the book's
-# verdict rule (mean ± std over seeds must not overlap): more scales help without contrastive learning (1-16 < 1-8
+# verdict rule (90% intervals of the per-seed differences): more scales help without contrastive learning (1-16 < 1-8
 # < 1 in object-level FD), and the contrastive term helps at each set of scales (MsConD < MultiscaleD). The text
 # says the scene-level ablation (main paper, Fig. 4) shows the same tendency, so the same orderings are also
 # checked on scene-level FD.

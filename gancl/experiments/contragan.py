@@ -11,7 +11,7 @@ from typing import Optional
 from gancl.experiments.registry import preset, register_table
 from gancl.experiments.scales import base_config, page_overrides, scale
 from gancl.experiments.scales import seeds as resolve_seeds
-from gancl.experiments.spec import Claim, Evaluation, PageSpec, page
+from gancl.experiments.spec import Claim, Evaluation, PageSpec, data_gate, page
 from gancl.train.config import RunConfig
 
 #: ContraGAN's budget at `small`: 500 steps of a 32-channel SN-DCGAN at batch 64 (about 2.5 min a run on 2 CPU cores),
@@ -137,8 +137,9 @@ def _conditioning_losses(scale, seeds=None, dataset=None, data_dir=None, steps=N
         Claim("C2", "data-to-data and data-to-class relations together (Eq. 7) beat either alone (Table 1)",
               tuple(("Eq. 7", other) for other in ("NT-Xent", "P-NCA", "Uncond. GAN"))),
     )
-    return PageSpec("contragan/conditioning_losses", scale, contragan_table1(scale, dataset, data_dir, steps),
-                    resolve_seeds(scale, seeds), _metrics(scale), claims)
+    configs = contragan_table1(scale, dataset, data_dir, steps)
+    return PageSpec("contragan/conditioning_losses", scale, configs, resolve_seeds(scale, seeds), _metrics(scale),
+                    claims, gate=data_gate(t1, configs[t1].data.name))
 
 
 @page("contragan/ablation")
@@ -146,8 +147,9 @@ def _ablation(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> Pag
     claims = (Claim("C5", "2C helps at both batch sizes, APS does not replace class embeddings, CR helps further, "
                           "a larger batch helps (Table 4)",
                     (("E", "A"), ("H", "C"), ("E", "F"), ("G", "E"), ("I", "H"), ("C", "A"), ("H", "E"))),)
-    return PageSpec("contragan/ablation", scale, contragan_table4(scale, dataset, data_dir, steps),
-                    resolve_seeds(scale, seeds), _metrics(scale), claims)
+    configs = contragan_table4(scale, dataset, data_dir, steps)
+    return PageSpec("contragan/ablation", scale, configs, resolve_seeds(scale, seeds), _metrics(scale), claims,
+                    gate=data_gate("A", configs["A"].data.name))
 
 
 @page("contragan/stability")

@@ -13,7 +13,7 @@ from typing import Optional
 from gancl.experiments.registry import preset, register_table
 from gancl.experiments.scales import base_config, page_overrides, scale
 from gancl.experiments.scales import seeds as resolve_seeds
-from gancl.experiments.spec import Claim, Evaluation, PageSpec, page
+from gancl.experiments.spec import Claim, Evaluation, PageSpec, data_gate, page
 from gancl.experiments.stylegan2 import stylegan2_budget, stylegan2_recipe
 from gancl.train.config import RunConfig
 
@@ -124,15 +124,16 @@ def _resolution(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> P
     claim = Claim("D4", "reference attention works best at the lowest D resolution, and better than none (Table 6)",
                   tuple((ours[0], other) for other in ours[1:]) + ((ours[0], "no ref. attention"),))
     return PageSpec("dual_attention/resolution", scale, configs, resolve_seeds(scale, seeds), _metrics(scale),
-                    (claim,), on_diverge="record")
+                    (claim,), on_diverge="record", gate=_gate("no ref. attention", configs))
 
 
 @page("dual_attention/configurations")
 def _configurations(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpec:
     claim = Claim("D3", "Eq. 8 (reference images as key and value) is the best configuration (Table 3)",
                   (("Eq. 8", "Eq. 1"), ("Eq. 8", "Eq. 2")))
-    return PageSpec("dual_attention/configurations", scale, dual_table3(scale, dataset, data_dir, steps),
-                    resolve_seeds(scale, seeds), _metrics(scale), (claim,), on_diverge="record")
+    configs = dual_table3(scale, dataset, data_dir, steps)
+    return PageSpec("dual_attention/configurations", scale, configs, resolve_seeds(scale, seeds), _metrics(scale),
+                    (claim,), on_diverge="record", gate=_gate("Eq. 8", configs))
 
 
 @page("dual_attention/data_size")
@@ -141,5 +142,11 @@ def _data_size(scale, seeds=None, dataset=None, data_dir=None, steps=None, sizes
     baseline, ours = DUAL_T4_METHODS
     claim = Claim("D5", "reference attention helps at every data size, most on the smallest (Table 4, Fig. 6)",
                   tuple((label, label.replace(ours, baseline)) for label in configs if label.startswith(ours + " @")))
+    largest = max(configs, key=lambda label: (label.startswith(baseline + " @"), configs[label].data.count))
     return PageSpec("dual_attention/data_size", scale, configs, resolve_seeds(scale, seeds, DUAL_T4_SEEDS),
-                    _metrics(scale), (claim,), on_diverge="record")
+                    _metrics(scale), (claim,), on_diverge="record", gate=_gate(largest, configs))
+
+
+def _gate(baseline: str, configs: dict):
+    """The data set's gate on ``baseline``: the reference configuration of a page must have learned the data."""
+    return data_gate(baseline, configs[baseline].data.name)

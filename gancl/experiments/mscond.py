@@ -14,7 +14,7 @@ from typing import Optional
 from gancl.experiments.registry import preset, register_table
 from gancl.experiments.scales import base_config, page_overrides, scale
 from gancl.experiments.scales import seeds as resolve_seeds
-from gancl.experiments.spec import Claim, Evaluation, PageSpec, page
+from gancl.experiments.spec import Claim, Evaluation, PageSpec, data_gate, page
 from gancl.experiments.stylegan2 import stylegan2_budget, stylegan2_recipe
 from gancl.train.config import RunConfig
 
@@ -101,7 +101,8 @@ def _scales(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageS
                     tuple(contrastive), value="object_fd"))
     n = _n(scale)
     return PageSpec("msconD/scales", scale, configs, resolve_seeds(scale, seeds, MSCOND_SEEDS),
-                    (Evaluation("metrics", n), Evaluation("objects", n)), claims)
+                    (Evaluation("metrics", n), Evaluation("objects", n)), claims,
+                    gate=data_gate("StyleGAN2 1", configs["StyleGAN2 1"].data.name))
 
 
 def _n(scale_name: str) -> int:

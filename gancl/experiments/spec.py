@@ -14,6 +14,7 @@ measurement in the run folder), and then only compares, plots and writes. The sp
 from __future__ import annotations
 
 import inspect
+import math
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -65,7 +66,12 @@ class Evaluation:
         if self.kind == "metrics":
             return run.evaluate(self.extractor, self.n, force=force)
         if self.kind == "objects":
-            return run.evaluate_objects(self.n, force=force)
+            record = dict(run.evaluate_objects(self.n, force=force))
+            # the scenes gate's measure: recognised objects per generated image over the real rate (objects the
+            # locator finds, times the share whose crop the single-object classifier names alike)
+            real = record["real_objects"] * record["real_agreement"]
+            record["recognised_ratio"] = record["fake_objects"] * record["fake_agreement"] / real if real else math.nan
+            return record
         if self.kind == "interpolation":
             return run.evaluate_interpolation(self.n, force=force, **dict(self.options))
         record = run.evaluate_ppl(self.space, self.n, force=force)
@@ -91,6 +97,40 @@ class Claim:
             raise ValueError(f"claim {self.id} names no pair")
 
 
+@dataclass(frozen=True)
+class Gate:
+    """The regime gate of a page: its claims are judged only when the ``baseline`` configuration has learned the
+    data, each measure's mean over seeds at least its threshold (``minimum``: (column, threshold) pairs). A page
+    whose generators draw blobs cannot test what a paper says about generators that draw images."""
+
+    baseline: str
+    minimum: tuple
+
+    def failure(self, results) -> Optional[str]:
+        """None when ``results`` (one row per run) pass, else "<measure> <value> below <threshold>" for the first
+        measure that does not (or says that the baseline has no finished run)."""
+        runs = results[results["config"] == self.baseline]
+        for column, threshold in self.minimum:
+            values = runs[column].dropna() if column in runs else runs.iloc[0:0]
+            if values.empty:
+                return f"{self.baseline} has no finished run with {column}"
+            if values.mean() < threshold:
+                seeds = f"{len(values)} seed" + ("s" if len(values) != 1 else "")
+                return f"{column} {values.mean():.3g} below {threshold:g} ({self.baseline}, mean of {seeds})"
+        return None
+
+
+#: The gate of each embedded data set (issue: a page judges generators that have learned the data): on `shapes`
+#: precision >= 0.5 and recall >= 0.3 in the domain features; on `scenes` at least half the real rate of recognised
+#: objects per generated image (object evaluation's ``recognised_ratio``).
+DATA_GATES = {"shapes": (("precision", 0.5), ("recall", 0.3)), "scenes": (("recognised_ratio", 0.5),)}
+
+
+def data_gate(baseline: str, dataset: str) -> Optional[Gate]:
+    """The gate of ``dataset`` on the ``baseline`` configuration, or None for a data set without one declared."""
+    return Gate(baseline, DATA_GATES[dataset]) if dataset in DATA_GATES else None
+
+
 @dataclass
 class PageSpec:
     """What one page trains and measures at one scale (see the module docstring)."""
@@ -104,11 +144,15 @@ class PageSpec:
     on_diverge: str = "raise"
     config_seeds: dict = field(default_factory=dict)
     settings: dict = field(default_factory=dict)
+    #: judge the claims only when the baseline has learned the data (None: no gate)
+    gate: Optional[Gate] = None
 
     def __post_init__(self):
         unknown = set(self.config_seeds) - set(self.configs)
         if unknown:
             raise ValueError(f"config_seeds names configurations the spec does not have: {sorted(unknown)}")
+        if self.gate is not None and self.gate.baseline not in self.configs:
+            raise ValueError(f"the gate's baseline {self.gate.baseline!r} is not a configuration of the spec")
         for claim in self.claims:
             missing = {label for pair in claim.pairs for label in pair} - set(self.configs)
             if missing:
@@ -138,6 +182,18 @@ class PageSpec:
             if c.id == claim_id:
                 return c
         raise KeyError(f"page {self.page!r} declares no claim {claim_id!r}; it has {[c.id for c in self.claims]}")
+
+    def judge(self, results, claim_id: str, delta: Optional[float] = None, confidence: float = 0.90):
+        """Judge claim ``claim_id`` on ``results`` (train_grid's table, or any frame with config, seed and the
+        claim's value column) with :func:`gancl.tables.judge`, behind the spec's regime gate: below it, the verdict
+        is "not judged: <measure> <value> below <threshold>" and no pair is judged."""
+        from gancl import tables
+
+        claim = self.claim(claim_id)
+        failure = self.gate.failure(results) if self.gate is not None else None
+        if failure is not None:
+            return tables.not_judged(claim.pairs, failure, confidence, delta)
+        return tables.judge(results, claim.pairs, claim.better, delta, confidence, value=claim.value)
 
     @classmethod
     def of(cls, configs: dict, seeds, n_eval: int = 2000, extractor: str = "domain", evaluate: bool = True,

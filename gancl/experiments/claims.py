@@ -1,0 +1,54 @@
+"""Every claim of the four papers that the book tests or plans to test, by id: one registry for the Results page.
+
+A page spec declares the claims it judges with these ids (:class:`~gancl.experiments.spec.Claim`); a claim whose
+page does not exist yet is listed with ``page=None`` ("no page yet" on the Results page).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+
+@dataclass(frozen=True)
+class RegisteredClaim:
+    id: str
+    paper: str
+    source: str
+    statement: str
+    page: Optional[str]
+
+
+CLAIMS = {c.id: c for c in (
+    RegisteredClaim("C1", "ContraGAN", "Table 1", "2C is the best conditioning loss", "contragan/conditioning_losses"),
+    RegisteredClaim("C2", "ContraGAN", "Table 1", "data-to-data and data-to-class relations together beat either "
+                    "alone", "contragan/conditioning_losses"),
+    RegisteredClaim("C3", "ContraGAN", "Table 2", "ContraGAN matches or beats ACGAN and ProjGAN across backbones",
+                    None),
+    RegisteredClaim("C4", "ContraGAN", "Fig. 3", "2C delays D's overfitting and the collapse of training",
+                    "contragan/stability"),
+    RegisteredClaim("C5", "ContraGAN", "Table 4", "the batch size, APS and CR ablation", "contragan/ablation"),
+    RegisteredClaim("D1", "Dual attention", "supp. Table 1", "the dual contrastive loss beats the binary loss on two "
+                    "backbones", None),
+    RegisteredClaim("D2", "Dual attention", "supp. Table 2", "one SAN resolution in G is best, per data set", None),
+    RegisteredClaim("D3", "Dual attention", "supp. Table 3", "Eq. 8 is the best reference-attention configuration",
+                    "dual_attention/configurations"),
+    RegisteredClaim("D4", "Dual attention", "supp. Table 6", "reference attention is best at the lowest D resolution",
+                    "dual_attention/resolution"),
+    RegisteredClaim("D5", "Dual attention", "supp. Table 4", "the gain of reference attention shrinks as data grows",
+                    "dual_attention/data_size"),
+    RegisteredClaim("D6", "Dual attention", "supp. Table 7", "the combined configuration is best on limited data",
+                    None),
+    RegisteredClaim("M1", "MsConD", "supp. Fig. 2", "single-output logits drift apart; multi-scale outputs and the "
+                    "contrastive term keep them close", "msconD/logit_dynamics"),
+    RegisteredClaim("M2a", "MsConD", "supp. Fig. 1", "each added scale lowers object-level FD", "msconD/scales"),
+    RegisteredClaim("M2b", "MsConD", "supp. Fig. 1", "the per-scale contrastive term lowers object-level FD",
+                    "msconD/scales"),
+    RegisteredClaim("F1", "FakeCLR", "Fig. 1, Fig. 6", "training on perturbed fakes smooths the latent space",
+                    "fakeclr/interpolation"),
+    RegisteredClaim("F2", "FakeCLR", "Table 2", "FakeCLR has the lowest perceptual path length", "fakeclr/ppl"),
+    RegisteredClaim("F3", "FakeCLR", "Table 1", "instance-perturbation is the best contrastive strategy",
+                    "fakeclr/ablations"),
+    RegisteredClaim("F4", "FakeCLR", "Table 5", "each component improves on the previous row", "fakeclr/ablations"),
+    RegisteredClaim("F5", "FakeCLR", "Table 6", "FakeCLR costs less per step than InsGen", None),
+)}
