@@ -412,6 +412,11 @@ def test_train_grid_runs_a_page_spec_with_its_seeds_and_every_evaluation(monkeyp
                             n_samples=num_samples, n_kept=num_samples, seed=0))())
     table, runs = train_grid(spec, device="cpu", progress=False)
     assert list(zip(table["config"], table["seed"])) == [("a", 0), ("b", 0), ("b", 1)] == list(runs)
+    noise = table.attrs["evaluation_noise"]  # 5 sample seeds of the first configuration's generator
+    assert noise["fd"] > 0 and {"precision", "recall", "kid_mean"} <= set(noise) and "sample_seed" not in noise
+    assert len(list(runs[("a", 0)].run_dir.glob("eval-domain-val-32*.json"))) == 5
+    judged = spec.judge(table, "T1")  # its smallest effect worth reporting: twice the FD noise
+    assert judged.delta == pytest.approx(2 * noise["fd"])
     assert table["fd"].notna().all() and (table["n_fake"] == 32).all()
     assert table["ppl_z"].tolist() == [2.0] * 3 and table["ppl_w"].tolist() == [1.0] * 3
     assert (table["ppl_distance"] == "features:domain").all()

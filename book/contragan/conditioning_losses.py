@@ -122,6 +122,9 @@ judged = {claim.id: spec.judge(results, claim.id) for claim in spec.claims}
 glue("t1_verdict_claims", "; ".join(f"{cid} ({spec.claim(cid).statement}): {j.verdict}" for cid, j in judged.items()))
 for cid, j in judged.items():
     print(f"{cid}: {j.verdict}", *j.sentences() if not j.verdict.startswith("not judged") else [], sep="\n  ")
+noise = results.attrs["evaluation_noise"]
+print(f"Evaluation noise (std over 5 sample seeds of one 2C generator): FD {noise['fd']:.3f}, precision "
+      f"{noise['precision']:.3f}, recall {noise['recall']:.3f}; the smallest FD effect worth reporting is twice it.")
 stats = results.groupby("config")[["fd", "class_consistency", "precision", "recall"]].agg(["mean", "std"]).round(3)
 stats.loc[list(configs)]
 

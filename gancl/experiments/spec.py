@@ -89,6 +89,8 @@ class Claim:
     pairs: tuple
     value: str = "fd"
     better: str = "lower"
+    #: the smallest effect worth reporting (None: twice the page's evaluation noise of ``value``)
+    delta: Optional[float] = None
 
     def __post_init__(self):
         if self.better not in ("lower", "higher"):
@@ -146,6 +148,9 @@ class PageSpec:
     settings: dict = field(default_factory=dict)
     #: judge the claims only when the baseline has learned the data (None: no gate)
     gate: Optional[Gate] = None
+    #: sample seeds with which train_grid re-evaluates one generator (the gate's baseline, else the first
+    #: configuration) to measure the evaluation's own noise (0: not measured)
+    noise_seeds: int = 5
 
     def __post_init__(self):
         unknown = set(self.config_seeds) - set(self.configs)
@@ -186,10 +191,15 @@ class PageSpec:
     def judge(self, results, claim_id: str, delta: Optional[float] = None, confidence: float = 0.90):
         """Judge claim ``claim_id`` on ``results`` (train_grid's table, or any frame with config, seed and the
         claim's value column) with :func:`gancl.tables.judge`, behind the spec's regime gate: below it, the verdict
-        is "not judged: <measure> <value> below <threshold>" and no pair is judged."""
+        is "not judged: <measure> <value> below <threshold>" and no pair is judged. ``delta``, the smallest effect
+        worth reporting, defaults to the claim's, else twice the evaluation noise of its value
+        (``results.attrs["evaluation_noise"]``, measured by train_grid), else none."""
         from gancl import tables
 
         claim = self.claim(claim_id)
+        if delta is None:
+            noise = results.attrs.get("evaluation_noise", {}).get(claim.value)
+            delta = claim.delta if claim.delta is not None else (2 * noise if noise else None)
         failure = self.gate.failure(results) if self.gate is not None else None
         if failure is not None:
             return tables.not_judged(claim.pairs, failure, confidence, delta)
@@ -200,7 +210,8 @@ class PageSpec:
            on_diverge: str = "raise") -> "PageSpec":
         """An ad-hoc spec (no page): these configurations and seeds, measured with the standard metrics."""
         evaluations = (Evaluation("metrics", n_eval, extractor),) if evaluate else ()
-        return cls("adhoc", "custom", dict(configs), [int(s) for s in seeds], evaluations, on_diverge=on_diverge)
+        return cls("adhoc", "custom", dict(configs), [int(s) for s in seeds], evaluations, on_diverge=on_diverge,
+                   noise_seeds=0)
 
 
 _PAGES: dict = {}

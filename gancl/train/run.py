@@ -55,21 +55,23 @@ class RunResult:
         return D.eval().requires_grad_(False)
 
     def evaluate(self, extractor: str = "domain", n: int = 2000, split: str = "val", force: bool = False,
-                 device=None) -> dict:
+                 device=None, sample_seed: int = 0) -> dict:
         """Metrics of the EMA generator against the real ``split`` (FD, KID, precision/recall, density/coverage, and
         class consistency / intra-class FD when conditional), as a flat dict that records how they were measured.
 
-        Cached in the run folder per (extractor, split, n), so re-rendering a page never re-measures; ``force``
-        measures again. Samples use a fixed seed: two runs are compared on the same latents.
+        Cached in the run folder per (extractor, split, n, sample seed), so re-rendering a page never re-measures;
+        ``force`` measures again. Samples use a fixed seed (``sample_seed``, 0 for every run): two runs are
+        compared on the same latents; other sample seeds measure the evaluation's own noise.
         """
         from gancl.metrics import evaluate_generator
 
-        path = self.run_dir / f"eval-{extractor}-{split}-{n}.json"
+        suffix = f"-s{sample_seed}" if sample_seed else ""
+        path = self.run_dir / f"eval-{extractor}-{split}-{n}{suffix}.json"
         if path.exists() and not force:
             return json.loads(path.read_text())
         d = self.config.data
-        result = evaluate_generator(self.generator(), d.name, d.resolution, extractor, n=n, split=split, seed=0,
-                                    data_dir=d.data_dir, device=device, progress=False)
+        result = evaluate_generator(self.generator(), d.name, d.resolution, extractor, n=n, split=split,
+                                    seed=sample_seed, data_dir=d.data_dir, device=device, progress=False)
         record = {k: v for k, v in result.as_dict().items() if not isinstance(v, dict)}
         record["sample_seed"] = record.pop("seed")  # the latents' seed, not the run's
         atomic_write(path, json.dumps(record, indent=2))
@@ -367,7 +369,25 @@ def train_grid(spec, seeds=None, force: bool = False, device: str = "auto", root
             row.update(evaluation.measure(run, force=force))
         row.update({k: v for k, v in run.compute.items() if k not in ("run", "seed")})
         rows.append(row)
-    return pd.DataFrame(rows), runs
+    table = pd.DataFrame(rows)
+    if spec.noise_seeds and runs and any(e.kind == "metrics" for e in spec.evaluations):
+        label = spec.gate.baseline if spec.gate is not None else next(iter(spec.configs))
+        found = [run for (name, _), run in runs.items() if name == label] or list(runs.values())
+        table.attrs["evaluation_noise"] = evaluation_noise(found[0], spec.evaluation("metrics"), spec.noise_seeds,
+                                                           force=force)
+    return table, runs
+
+
+def evaluation_noise(run: RunResult, evaluation, sample_seeds: int = 5, force: bool = False) -> dict:
+    """The evaluation's own noise: the std (ddof=1) of each metric over ``sample_seeds`` re-evaluations of one
+    finished generator with different sample seeds (0, 1, ...), beside which the seed-to-seed spread of a page is
+    read; a claim's smallest effect worth reporting defaults to twice it. Each re-evaluation is cached."""
+    import pandas as pd
+
+    records = pd.DataFrame([run.evaluate(evaluation.extractor, evaluation.n, force=force, sample_seed=s)
+                            for s in range(sample_seeds)])
+    numeric = records.select_dtypes("number").drop(columns=["sample_seed", "n_real", "n_fake"], errors="ignore")
+    return {k: float(v) for k, v in numeric.std(ddof=1).items() if pd.notna(v)}
 
 
 def _quiet(config: RunConfig) -> RunConfig:
