@@ -118,8 +118,11 @@ cmp_tiny.style(caption=f"FD (domain) here vs the paper's Tiny ImageNet FID. {cmp
 # %%
 import pandas as pd
 
+from gancl.book.results import show_claims
+
 judged = {claim.id: spec.judge(results, claim.id) for claim in spec.claims}
 glue("t1_verdict_claims", "; ".join(f"{cid} ({spec.claim(cid).statement}): {j.verdict}" for cid, j in judged.items()))
+show_claims(spec, judged)  # also what the Results page reads
 for cid, j in judged.items():
     print(f"{cid}: {j.verdict}", *j.sentences() if not j.verdict.startswith("not judged") else [], sep="\n  ")
 noise = results.attrs["evaluation_noise"]

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from gancl.book.pages import PUBLISHED_SCALE, SCALES
+from gancl.book.results import RESULTS_NAME, write_results_page
 from gancl.book.runner import executed_path, is_current, run_page
 
 EXECUTED_PREFIX = "book/_executed/"
@@ -54,6 +55,8 @@ def toc_pages(root: str | Path = ".") -> list[Path]:
     pages = []
     for entry in toc_files(root):
         entry = entry.removesuffix(".ipynb")
+        if entry == f"{prefix}{RESULTS_NAME}":  # generated from the executed pages, no source
+            continue
         if entry.startswith(EXECUTED_PREFIX):
             if not entry.startswith(prefix):
                 raise ValueError(f"_toc.yml entry {entry!r} must point at the published scale: {prefix}...")
@@ -128,6 +131,8 @@ def build_book(root: str | Path = ".", scale: str = PUBLISHED_SCALE, *, rerun: b
         start = time.perf_counter()
         run_page(page, {}, scale=scale, output=target, cwd=root, progress=progress)
         print(f"{label}: done in {time.perf_counter() - start:.0f} s -> {target.relative_to(root)}", flush=True)
+    results = write_results_page(root, scale)
+    print(f"results page: {results.relative_to(root)}", flush=True)
     if not build:
         return None
     return build_site(root, scale, strict=strict)

@@ -1,0 +1,108 @@
+"""The Results page: every claim of the book, with the verdict its page reached.
+
+A page shows its judged claims with :func:`show_claims`, which also stores them in the executed notebook as a
+``application/vnd.gancl.claims+json`` output. ``gancl book`` collects those from the executed pages
+(:func:`collect_claims`) and writes ``book/_executed/<scale>/results.md`` (:func:`write_results_page`): one row per
+claim of the registry (:data:`gancl.experiments.CLAIMS`), with its verdict, effect and interval, seeds and gate,
+and a link to its page; a claim whose page does not exist yet says so.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+CLAIMS_MIME = "application/vnd.gancl.claims+json"
+RESULTS_NAME = "results"
+
+
+def claim_records(spec, judgements: dict) -> list:
+    """JSON-able records of a page's judged claims: id, statement, verdict, confidence, delta and the pairs."""
+    records = []
+    for claim_id, judgement in judgements.items():
+        pairs = judgement.pairs.replace({math.nan: None}).to_dict("records")
+        records.append({"id": claim_id, "statement": spec.claim(claim_id).statement, "page": spec.page,
+                        "scale": spec.scale, "verdict": judgement.verdict, "confidence": judgement.confidence,
+                        "delta": judgement.delta, "pairs": pairs})
+    return records
+
+
+def show_claims(spec, judgements: dict):
+    """Display a page's judged claims (claim id -> :class:`gancl.tables.Judgement`) as a table, and store them in
+    the notebook for the Results page."""
+    import pandas as pd
+    from IPython.display import display
+
+    records = claim_records(spec, judgements)
+    table = pd.DataFrame([{"claim": r["id"], "statement": r["statement"], "verdict": r["verdict"],
+                           "weakest pair": _weakest(r)} for r in records])
+    display({CLAIMS_MIME: records, "text/html": table.to_html(index=False), "text/plain": table.to_string()},
+            raw=True)
+
+
+def _weakest(record: dict) -> str:
+    """The judged pair with the smallest effect, as 'a vs b: effect [low, high]', or '' when none was judged."""
+    judged = [p for p in record["pairs"] if p.get("effect") is not None and p.get("ci_low") is not None]
+    if not judged:
+        return ""
+    p = min(judged, key=lambda p: p["effect"])
+    return (f"{p['better_in_paper']} vs {p['worse_in_paper']}: {p['effect']:.3g} "
+            f"[{p['ci_low']:.3g}, {p['ci_high']:.3g}], {p['n']} seeds")
+
+
+def collect_claims(notebooks) -> dict:
+    """Claim id -> record from the claims outputs of executed notebooks (a later notebook wins a repeated id)."""
+    import nbformat
+
+    found = {}
+    for path in notebooks:
+        path = Path(path)
+        if not path.is_file():
+            continue
+        nb = nbformat.read(str(path), as_version=4)
+        for cell in nb.cells:
+            for output in cell.get("outputs", []):
+                data = output.get("data", {})
+                if CLAIMS_MIME in data:
+                    records = data[CLAIMS_MIME]
+                    records = json.loads(records) if isinstance(records, str) else records
+                    found.update({r["id"]: r for r in records})
+    return found
+
+
+def results_markdown(found: dict, scale: str) -> str:
+    """The Results page: every registered claim, its paper and source, the statement, the verdict at ``scale``."""
+    from gancl.experiments import CLAIMS
+
+    lines = ["# Results: every claim of the book", "",
+             f"Each row is one claim of the four papers, judged on its page at scale `{scale}` with the rule of the "
+             "introduction (paired seeds, 90% intervals of the per-seed differences, a regime gate). "
+             "*Weakest pair* is the claimed ordering with the smallest effect in the paper's direction, with its "
+             "interval and seeds.", "",
+             "| claim | paper | source | statement | verdict | weakest pair | page |",
+             "|---|---|---|---|---|---|---|"]
+    for claim in CLAIMS.values():
+        record = found.get(claim.id)
+        if claim.page is None:
+            verdict, weakest, page = "no page yet", "", ""
+        else:
+            page = f"{{doc}}`{claim.page} <{claim.page}>`"  # relative to book/_executed/<scale>/
+            verdict = record["verdict"] if record else "not yet judged with this rule"
+            weakest = _weakest(record) if record else ""
+        lines.append(f"| {claim.id} | {claim.paper} | {claim.source} | {claim.statement} | {verdict} | "
+                     f"{weakest} | {page} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_results_page(root, scale: str) -> Path:
+    """Write ``book/_executed/<scale>/results.md`` from the executed notebooks of ``_toc.yml``'s pages at ``scale``."""
+    from gancl.book.runner import executed_path
+    from gancl.book.site import toc_pages
+
+    root = Path(root)
+    found = collect_claims(executed_path(page, scale) for page in toc_pages(root))
+    target = root / "book" / "_executed" / scale / f"{RESULTS_NAME}.md"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(results_markdown(found, scale))
+    return target

@@ -1,0 +1,33 @@
+"""The Results page: judged claims stored by pages, collected into one table of every registered claim."""
+
+import nbformat
+import pandas as pd
+
+from gancl import experiments
+from gancl.book.results import CLAIMS_MIME, claim_records, collect_claims, results_markdown
+
+
+def _judged_notebook(path, records):
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("show_claims(spec, judged)")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={CLAIMS_MIME: records, "text/plain": "table"})]
+    nb.cells.append(cell)
+    nbformat.write(nb, str(path))
+
+
+def test_results_page_lists_every_claim_with_what_its_page_found(tmp_path):
+    spec = experiments.page_spec("contragan/conditioning_losses", "smoke", seeds=3)
+    rows = [{"config": label, "seed": s, "fd": 10.0 + i + 0.1 * s, "precision": 0.6, "recall": 0.4}
+            for i, label in enumerate(spec.configs) for s in range(3)]
+    judged = {c.id: spec.judge(pd.DataFrame(rows), c.id) for c in spec.claims}
+    records = claim_records(spec, judged)
+    assert [r["id"] for r in records] == ["C1", "C2"] and records[0]["pairs"][0]["n"] == 3
+    _judged_notebook(tmp_path / "page.ipynb", records)
+    found = collect_claims([tmp_path / "page.ipynb", tmp_path / "missing.ipynb"])
+    assert set(found) == {"C1", "C2"}
+    page = results_markdown(found, "smoke")
+    rows = {line.split(" | ")[0].lstrip("| "): line for line in page.splitlines() if line.startswith("| ")}
+    assert set(experiments.CLAIMS) <= set(rows)
+    assert f"| {judged['C1'].verdict} |" in rows["C1"] and "3 seeds" in rows["C1"]
+    assert "no page yet" in rows["C3"] and "not yet judged with this rule" in rows["C5"]
+    assert "{doc}`contragan/conditioning_losses <contragan/conditioning_losses>`" in rows["C1"]
