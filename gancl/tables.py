@@ -257,6 +257,8 @@ class Judgement:
         smallest effect the seeds could have detected."""
         out = []
         for r in self.pairs.itertuples():
+            if r.outcome == "not judged":
+                continue
             text = (f"{r.better_in_paper} vs {r.worse_in_paper}: effect {fmt.format(r.effect)} in the paper's "
                     f"direction, {self.confidence:.0%} interval [{fmt.format(r.ci_low)}, {fmt.format(r.ci_high)}] "
                     f"({r.outcome})")

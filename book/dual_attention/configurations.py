@@ -181,6 +181,21 @@ print(reading)
 # 1x1 value convolution reads. The runs are short (9.6k images) and the paper's margins between configurations
 # (a few FID points on CelebA) are of the order of the seed spread here.
 #
+# %% [markdown]
+# ## The paper's claims, judged
+#
+# The claims declared with the page's spec, judged with the rule of the introduction: the effect in the paper's
+# direction over paired seeds with its 90% interval, behind the page's regime gate. The Results page collects them.
+
+# %%
+from gancl.book.results import show_claims
+
+judged = {claim.id: spec.judge(results, claim.id) for claim in spec.claims}
+show_claims(spec, judged)
+for claim_id, judgement in judged.items():
+    print(f"{claim_id}: {judgement.verdict}", *judgement.sentences(), sep="\n  ")
+
+# %% [markdown]
 # ## Compute
 
 # %%

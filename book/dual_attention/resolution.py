@@ -193,6 +193,21 @@ print(reading)
 # budget draws coarse shapes; the reference's effect (the authors liken it to a data augmentation that keeps D from
 # overfitting) has little to act on before D overfits.
 #
+# %% [markdown]
+# ## The paper's claims, judged
+#
+# The claims declared with the page's spec, judged with the rule of the introduction: the effect in the paper's
+# direction over paired seeds with its 90% interval, behind the page's regime gate. The Results page collects them.
+
+# %%
+from gancl.book.results import show_claims
+
+judged = {claim.id: spec.judge(results, claim.id) for claim in spec.claims}
+show_claims(spec, judged)
+for claim_id, judgement in judged.items():
+    print(f"{claim_id}: {judgement.verdict}", *judgement.sentences(), sep="\n  ")
+
+# %% [markdown]
 # ## Compute
 
 # %%

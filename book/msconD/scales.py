@@ -258,6 +258,21 @@ pd.concat([checked_scales.assign(claim="more scales", metric="object FD"),
 # (the 16x16 level is one block after the input at 32 px, four at 256 px), with cells of 2x2 pixels instead of
 # 16x16.
 #
+# %% [markdown]
+# ## The paper's claims, judged
+#
+# The claims declared with the page's spec, judged with the rule of the introduction: the effect in the paper's
+# direction over paired seeds with its 90% interval, behind the page's regime gate. The Results page collects them.
+
+# %%
+from gancl.book.results import show_claims
+
+judged = {claim.id: spec.judge(results, claim.id) for claim in spec.claims}
+show_claims(spec, judged)
+for claim_id, judgement in judged.items():
+    print(f"{claim_id}: {judgement.verdict}", *judgement.sentences(), sep="\n  ")
+
+# %% [markdown]
 # ## Compute
 
 # %%
