@@ -4,13 +4,14 @@ import nbformat
 import pandas as pd
 
 from gancl import experiments
-from gancl.book.results import CLAIMS_MIME, claim_records, collect_claims, results_markdown
+from gancl.book.results import CLAIMS_KEY, claim_records, collect_claims, results_markdown
 
 
 def _judged_notebook(path, records):
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("show_claims(spec, judged)")
-    cell.outputs = [nbformat.v4.new_output("display_data", data={CLAIMS_MIME: records, "text/plain": "table"})]
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/plain": "table"},
+                                           metadata={CLAIMS_KEY: records})]
     nb.cells.append(cell)
     nbformat.write(nb, str(path))
 

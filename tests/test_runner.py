@@ -74,9 +74,9 @@ def test_failing_cell_is_reported_with_its_number_and_line(tmp_path):
     with pytest.raises(PageExecutionError) as caught:
         run_page(FIXTURE_PAGE, {"fail": True}, output=output, progress=False)
     error = caught.value
-    assert (error.cell, error.ename, error.evalue) == (10, "RuntimeError", "fixture failure requested")
+    assert (error.cell, error.ename, error.evalue) == (11, "RuntimeError", "fixture failure requested")
     assert error.line == marker_line(FIXTURE_PAGE.read_text(), "if fail:")
-    assert f"cell 10 of {FIXTURE_PAGE}" in str(error) and "fixture failure requested" in str(error)
+    assert f"cell 11 of {FIXTURE_PAGE}" in str(error) and "fixture failure requested" in str(error)
     assert not output.exists()
     failed = nbformat.read(str(error.notebook), as_version=4)
     assert any(o.get("ename") == "RuntimeError" for c in failed.cells if c.cell_type == "code" for o in c.outputs)

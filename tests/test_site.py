@@ -166,6 +166,7 @@ def test_pages_render_in_chromium_without_broken_figures_tables_or_links(site, t
     assert "Scale: smoke." in text and "google.colab" not in text
     assert [src for src in fixture.images if "_images/" in src], "the fixture's figure is not on the page"
     assert "2C (ContraGAN)" in text  # the comparison table's rows
+    assert "2C is the best conditioning loss" in text  # the judged claims (show_claims), rendered without warning
 
 
 def test_broken_references_are_detected(tmp_path):

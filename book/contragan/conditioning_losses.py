@@ -122,7 +122,7 @@ from gancl.book.results import show_claims
 
 judged = {claim.id: spec.judge(results, claim.id) for claim in spec.claims}
 glue("t1_verdict_claims", "; ".join(f"{cid} ({spec.claim(cid).statement}): {j.verdict}" for cid, j in judged.items()))
-show_claims(spec, judged)  # also what the Results page reads
+show_claims(spec, judged, results)  # also what the Results page reads
 for cid, j in judged.items():
     print(f"{cid}: {j.verdict}", *j.sentences() if not j.verdict.startswith("not judged") else [], sep="\n  ")
 noise = results.attrs["evaluation_noise"]

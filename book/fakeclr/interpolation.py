@@ -182,7 +182,10 @@ print(reading)
 largest = float(summary_runs[["step_max_inverted", "step_max_random"]].max().max())
 context = (f"No step of any path here exceeds {settings['threshold']:g} (the largest is {largest:.3f}), and the samples "
            f"are far from real images: precision against the held-out images is at most "
-           f"{results['precision'].max():.3f} over the {len(results)} runs.")
+           f"{results['precision'].max():.3f} over the {len(results)} runs. The share of samples nearer to one of "
+           f"the training images than to any held-out image is "
+           + ", ".join(f"{m} {share:.2f}" for m, share in results.groupby("config")["memorised_share"].mean().items())
+           + " (about 0.5 for a generator that has not memorised its subset, near 1 for one that has).")
 glue("interp_context", context)
 print(context)
 
@@ -203,8 +206,8 @@ print(context)
 # %%
 from gancl.book.results import show_claims
 
-judged = {claim.id: spec.judge(summary_runs, claim.id) for claim in spec.claims}
-show_claims(spec, judged)
+judged = {claim.id: spec.judge(results, claim.id) for claim in spec.claims}
+show_claims(spec, judged, results)
 for claim_id, judgement in judged.items():
     print(f"{claim_id}: {judgement.verdict}", *judgement.sentences(), sep="\n  ")
 

@@ -1,7 +1,8 @@
 """The Results page: every claim of the book, with the verdict its page reached.
 
-A page shows its judged claims with :func:`show_claims`, which also stores them in the executed notebook as a
-``application/vnd.gancl.claims+json`` output. ``gancl book`` collects those from the executed pages
+A page shows its judged claims with :func:`show_claims`, which also stores them in the executed notebook, in the
+metadata of that output under ``gancl_claims`` (metadata, not a mime type of its own: the site build renders every
+mime type of an output and would warn about an unknown one). ``gancl book`` collects those from the executed pages
 (:func:`collect_claims`) and writes ``book/_executed/<scale>/results.md`` (:func:`write_results_page`): one row per
 claim of the registry (:data:`gancl.experiments.CLAIMS`), with its verdict, effect and interval, seeds and gate,
 and a link to its page; a claim whose page does not exist yet says so.
@@ -13,7 +14,7 @@ import json
 import math
 from pathlib import Path
 
-CLAIMS_MIME = "application/vnd.gancl.claims+json"
+CLAIMS_KEY = "gancl_claims"
 RESULTS_NAME = "results"
 
 
@@ -28,17 +29,25 @@ def claim_records(spec, judgements: dict) -> list:
     return records
 
 
-def show_claims(spec, judgements: dict):
+def show_claims(spec, judgements: dict, results=None):
     """Display a page's judged claims (claim id -> :class:`gancl.tables.Judgement`) as a table, and store them in
-    the notebook for the Results page."""
+    the notebook for the Results page. With ``results`` (train_grid's table), each claim's measure also shows its
+    evaluation noise (one generator re-evaluated with several sample seeds) beside the seed-to-seed std."""
     import pandas as pd
     from IPython.display import display
 
     records = claim_records(spec, judgements)
     table = pd.DataFrame([{"claim": r["id"], "statement": r["statement"], "verdict": r["verdict"],
                            "weakest pair": _weakest(r)} for r in records])
-    display({CLAIMS_MIME: records, "text/html": table.to_html(index=False), "text/plain": table.to_string()},
-            raw=True)
+    if results is not None:
+        noise = results.attrs.get("evaluation_noise", {})
+        values = [spec.claim(r["id"]).value for r in records]
+        table["measure"] = values
+        table["evaluation noise"] = [round(noise[v], 4) if v in noise else None for v in values]
+        table["seed-to-seed std"] = [round(float(results.groupby("config")[v].std().mean()), 4)
+                                     if v in results else None for v in values]
+    display({"text/html": table.to_html(index=False), "text/plain": table.to_string()}, raw=True,
+            metadata={CLAIMS_KEY: records})
 
 
 def _weakest(record: dict) -> str:
@@ -52,7 +61,8 @@ def _weakest(record: dict) -> str:
 
 
 def collect_claims(notebooks) -> dict:
-    """Claim id -> record from the claims outputs of executed notebooks (a later notebook wins a repeated id)."""
+    """Claim id -> record from the claims stored by :func:`show_claims` in executed notebooks (a later notebook
+    wins a repeated id)."""
     import nbformat
 
     found = {}
@@ -63,9 +73,8 @@ def collect_claims(notebooks) -> dict:
         nb = nbformat.read(str(path), as_version=4)
         for cell in nb.cells:
             for output in cell.get("outputs", []):
-                data = output.get("data", {})
-                if CLAIMS_MIME in data:
-                    records = data[CLAIMS_MIME]
+                records = output.get("metadata", {}).get(CLAIMS_KEY)
+                if records:
                     records = json.loads(records) if isinstance(records, str) else records
                     found.update({r["id"]: r for r in records})
     return found

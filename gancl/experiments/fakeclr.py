@@ -14,7 +14,7 @@ from typing import Optional
 from gancl.experiments.registry import preset, register_table
 from gancl.experiments.scales import base_config, page_overrides, scale
 from gancl.experiments.scales import seeds as resolve_seeds
-from gancl.experiments.spec import Claim, Evaluation, PageSpec, page
+from gancl.experiments.spec import MEMORISATION_GATE, Claim, Evaluation, Gate, PageSpec, page
 from gancl.experiments.stylegan2 import stylegan2_budget, stylegan2_recipe
 from gancl.train.config import AUTO, RunConfig
 
@@ -129,6 +129,14 @@ def _ppl(scale_name: str, space: str) -> Evaluation:
     return Evaluation("ppl", FAKECLR_PPL_SAMPLES[scale(scale_name).name], space=space)
 
 
+def _memorisation(scale_name: str) -> Evaluation:
+    return Evaluation("memorisation", scale(scale_name).fd_count)
+
+
+#: The baseline whose memorisation gates the few-shot pages' claims.
+FAKECLR_BASELINE = "StyleGAN2-ADA-Linear"
+
+
 #: The methods FakeCLR's smoothness and PPL claims put ahead, and the ones they put behind.
 _AHEAD, _BEHIND = ("FakeCLR", "Instance-perturbation"), ("StyleGAN2-ADA-Linear", "Instance-fake")
 
@@ -142,8 +150,9 @@ def _interpolation(scale, seeds=None, dataset=None, data_dir=None, steps=None) -
     paths = Evaluation("interpolation", settings["inverted"], options=tuple(
         (k, settings[k]) for k in ("invert_steps", "frames", "threshold", "random_paths")))
     return PageSpec("fakeclr/interpolation", scale, fakeclr_methods(scale, dataset, data_dir, steps),
-                    resolve_seeds(scale, seeds, FAKECLR_SEEDS), (_metrics(scale), _ppl(scale, "w"), paths), (claim,),
-                    on_diverge="record", settings=settings)
+                    resolve_seeds(scale, seeds, FAKECLR_SEEDS), (_metrics(scale), _ppl(scale, "w"), paths,
+                                                                 _memorisation(scale)), (claim,),
+                    on_diverge="record", settings=settings, gate=Gate(FAKECLR_BASELINE, MEMORISATION_GATE))
 
 
 @page("fakeclr/ppl")
@@ -152,7 +161,8 @@ def _ppl_page(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> Pag
                   tuple(("FakeCLR", other) for other in FAKECLR_METHODS if other != "FakeCLR"), value="ppl_w")
     return PageSpec("fakeclr/ppl", scale, fakeclr_methods(scale, dataset, data_dir, steps),
                     resolve_seeds(scale, seeds, FAKECLR_SEEDS),
-                    (_metrics(scale), _ppl(scale, "z"), _ppl(scale, "w")), (claim,), on_diverge="record")
+                    (_metrics(scale), _ppl(scale, "z"), _ppl(scale, "w"), _memorisation(scale)), (claim,),
+                    on_diverge="record", gate=Gate(FAKECLR_BASELINE, MEMORISATION_GATE))
 
 
 @page("fakeclr/ablations")
@@ -173,5 +183,6 @@ def _ablations(scale, seeds=None, dataset=None, data_dir=None, steps=None, sizes
               tuple((b, a) for a, b in zip(list(t5), list(t5)[1:]))),
     )
     return PageSpec("fakeclr/ablations", scale, {**t1, **t5}, resolve_seeds(scale, seeds, FAKECLR_SEEDS),
-                    (_metrics(scale),), claims, on_diverge="record", config_seeds=config_seeds,
-                    settings={"table1": list(t1), "table5": list(t5), "sizes": sizes_used})
+                    (_metrics(scale), _memorisation(scale)), claims, on_diverge="record", config_seeds=config_seeds,
+                    settings={"table1": list(t1), "table5": list(t5), "sizes": sizes_used},
+                    gate=Gate(f"{FAKECLR_BASELINE} @ {first}", MEMORISATION_GATE))

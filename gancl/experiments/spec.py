@@ -20,7 +20,7 @@ from typing import Callable, Optional
 
 from gancl.train.config import RunConfig
 
-EVALUATION_KINDS = ("metrics", "objects", "ppl", "interpolation")
+EVALUATION_KINDS = ("metrics", "objects", "ppl", "interpolation", "memorisation")
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,9 @@ class Evaluation:
     kind: "metrics" (FD, KID, precision/recall, density/coverage; class consistency and intra-class FD when
         conditional: :meth:`RunResult.evaluate`), "objects" (object- and scene-level FD on multi-object data:
         :meth:`RunResult.evaluate_objects`), "ppl" (perceptual path length in ``space``:
-        :meth:`RunResult.evaluate_ppl`) or "interpolation" (inversions and path smoothness, FakeCLR Fig. 1/6:
-        :meth:`RunResult.evaluate_interpolation`).
+        :meth:`RunResult.evaluate_ppl`), "interpolation" (inversions and path smoothness, FakeCLR Fig. 1/6:
+        :meth:`RunResult.evaluate_interpolation`) or "memorisation" (the share of samples nearer to a training
+        image than to a held-out one: :meth:`RunResult.evaluate_memorisation`).
     n: samples (metrics, objects), endpoint pairs (ppl) or inverted training images (interpolation).
     extractor: the feature extractor of "metrics" ("domain" offline, "inception" with weights on disk).
     space: "z" or "w" for "ppl".
@@ -74,6 +75,9 @@ class Evaluation:
             return record
         if self.kind == "interpolation":
             return run.evaluate_interpolation(self.n, force=force, **dict(self.options))
+        if self.kind == "memorisation":
+            record = run.evaluate_memorisation(self.n, force=force)
+            return {"memorised_share": record["memorised_share"]}
         record = run.evaluate_ppl(self.space, self.n, force=force)
         return {f"ppl_{self.space}": record["ppl"], f"ppl_{self.space}_std": record["ppl_std"],
                 "ppl_distance": record["distance"]}
@@ -121,6 +125,11 @@ class Gate:
                 return f"{column} {values.mean():.3g} below {threshold:g} ({self.baseline}, mean of {seeds})"
         return None
 
+
+#: The gate of FakeCLR's few-shot pages: the baseline has memorised its subset (its Fig. 1/6 jumps appear between
+#: memorised images): most samples nearer to one of the training images than to any held-out image of the data set
+#: (about one half for a generator that has not). The threshold is provisional until the calibration page sets it.
+MEMORISATION_GATE = (("memorised_share", 0.8),)
 
 #: The gate of each embedded data set (issue: a page judges generators that have learned the data): on `shapes`
 #: precision >= 0.5 and recall >= 0.3 in the domain features; on `scenes` at least half the real rate of recognised

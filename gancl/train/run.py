@@ -116,6 +116,23 @@ class RunResult:
         atomic_write(path, json.dumps(record, indent=2))
         return record
 
+    def evaluate_memorisation(self, n: int = 1000, space: str = "features", force: bool = False,
+                              device=None) -> dict:
+        """How much the EMA generator has memorised its training subset (:func:`gancl.metrics.memorisation`: the
+        share of ``n`` samples nearer to a training image than to any held-out one), cached in the run folder."""
+        from gancl.metrics import memorisation
+
+        path = self.run_dir / f"memorisation-{space}-{n}.json"
+        if path.exists() and not force:
+            return json.loads(path.read_text())
+        d = self.config.data
+        if d.count is None:
+            raise ValueError("memorisation compares a sample with the training subset: the run needs data.count")
+        record = memorisation(self.generator(), d.name, d.resolution, d.count, n=n, space=space,
+                              data_dir=d.data_dir, data_seed=d.seed, device=device)
+        atomic_write(path, json.dumps(record, indent=2))
+        return record
+
     def evaluate_interpolation(self, inverted: int = 8, invert_steps: int = 300, frames: int = 10,
                                threshold: float = 0.15, random_paths: int = 32, force: bool = False) -> dict:
         """FakeCLR Fig. 1 / Fig. 6 on the EMA generator: invert the first ``inverted`` training images of the run's

@@ -1,0 +1,52 @@
+"""Memorisation of a few-shot training set (FakeCLR Fig. 9/10; the regime of its Fig. 1/6 jumps).
+
+A generator that has memorised its n training images draws samples that sit nearer to one of them than to any
+real image it never saw. :func:`memorisation` measures the share of samples for which that holds: the nearest of the
+n training images against the nearest of n held-out real images of the same data set, in the domain classifier's
+features or in pixels. A generator whose samples are unrelated to the data, or that has learned the distribution
+rather than the images, gives about one half; a memorising generator gives close to one.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import torch
+
+from gancl.data import get_dataset, to_float
+
+
+def nearest_distance(queries: torch.Tensor, references: torch.Tensor) -> tuple:
+    """Euclidean distance from each query (N, D) to its nearest reference (M, D), and that reference's index."""
+    distances = torch.cdist(queries.double(), references.double())
+    return distances.min(dim=1)
+
+
+def memorisation(G, dataset: str, resolution: int, count: int, n: int = 1000, space: str = "features",
+                 data_dir: Optional[str] = None, data_seed: int = 0, seed: int = 0, device=None) -> dict:
+    """The share of ``n`` samples of ``G`` nearer to one of the ``count`` training images (the run's subset: the
+    first ``count`` of the train split) than to any of ``count`` held-out real images.
+
+    space: "features" (the domain classifier's penultimate features) or "pixels" (images in [-1, 1], flattened).
+    Returns {"memorised_share", "train_distance" (median distance of a sample to its nearest training image),
+    "val_distance" (the same for held-out images), "space", "n", "count"}.
+    """
+    from gancl.metrics.domain import domain_extractor
+    from gancl.metrics.evaluate import generated_batches
+
+    if space not in ("features", "pixels"):
+        raise ValueError(f"space={space!r}: use 'features' or 'pixels'")
+    train = get_dataset(dataset, resolution, "train", count, data_dir, data_seed).images
+    val = get_dataset(dataset, resolution, "val", count, data_dir, data_seed).images
+    fakes = torch.cat([images.cpu() for images, _ in generated_batches(G, n, seed=seed, device=device)])
+    if space == "features":
+        extractor = domain_extractor(dataset, resolution, data_dir=data_dir, progress=False)
+        embed = lambda x: extractor(x, progress=False)  # noqa: E731
+    else:
+        embed = lambda x: (to_float(x) if x.dtype == torch.uint8 else x).flatten(1)  # noqa: E731
+    queries = embed(fakes)
+    to_train, _ = nearest_distance(queries, embed(train))
+    to_val, _ = nearest_distance(queries, embed(val))
+    return {"memorised_share": float((to_train < to_val).double().mean()),
+            "train_distance": float(to_train.median()), "val_distance": float(to_val.median()),
+            "space": space, "n": n, "count": count}
