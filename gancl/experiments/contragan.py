@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Optional
 
+from gancl.experiments.claims import claim
 from gancl.experiments.registry import preset, register_table
 from gancl.experiments.scales import base_config, page_overrides, scale
 from gancl.experiments.scales import seeds as resolve_seeds
-from gancl.experiments.spec import Claim, Evaluation, PageSpec, data_gate, page
+from gancl.experiments.spec import PageSpec, data_gate, metrics_evaluation, page
 from gancl.train.config import RunConfig
 
 #: ContraGAN's budget at `small`: 500 steps of a 32-channel SN-DCGAN at batch 64 (about 2.5 min a run on 2 CPU cores),
@@ -124,35 +125,27 @@ def contragan_fig3(scale_name: str, dataset: Optional[str] = None, data_dir: Opt
     return {label: preset(name, scale_name, **overrides) for label, name in CONTRAGAN_FIG3_RUNS.items()}
 
 
-def _metrics(scale_name: str) -> tuple:
-    return (Evaluation("metrics", scale(scale_name).fd_count),)
-
-
 @page("contragan/conditioning_losses")
 def _conditioning_losses(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpec:
     t1 = "2C (ContraGAN)"
     claims = (
-        Claim("C1", "2C is the best conditioning loss (Table 1)",
-              tuple((t1, other) for other in ("Eq. 7", "NT-Xent", "P-NCA", "Uncond. GAN"))),
-        Claim("C2", "data-to-data and data-to-class relations together (Eq. 7) beat either alone (Table 1)",
-              tuple(("Eq. 7", other) for other in ("NT-Xent", "P-NCA", "Uncond. GAN"))),
+        claim("C1", [(t1, other) for other in ("Eq. 7", "NT-Xent", "P-NCA", "Uncond. GAN")]),
+        claim("C2", [("Eq. 7", other) for other in ("NT-Xent", "P-NCA", "Uncond. GAN")]),
     )
     configs = contragan_table1(scale, dataset, data_dir, steps)
-    return PageSpec("contragan/conditioning_losses", scale, configs, resolve_seeds(scale, seeds), _metrics(scale),
+    return PageSpec("contragan/conditioning_losses", scale, configs, resolve_seeds(scale, seeds), (metrics_evaluation(scale),),
                     claims, gate=data_gate(t1, configs[t1].data.name))
 
 
 @page("contragan/ablation")
 def _ablation(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpec:
-    claims = (Claim("C5", "2C helps at both batch sizes, APS does not replace class embeddings, CR helps further, "
-                          "a larger batch helps (Table 4)",
-                    (("E", "A"), ("H", "C"), ("E", "F"), ("G", "E"), ("I", "H"), ("C", "A"), ("H", "E"))),)
+    claims = (claim("C5", [("E", "A"), ("H", "C"), ("E", "F"), ("G", "E"), ("I", "H"), ("C", "A"), ("H", "E")]),)
     configs = contragan_table4(scale, dataset, data_dir, steps)
-    return PageSpec("contragan/ablation", scale, configs, resolve_seeds(scale, seeds), _metrics(scale), claims,
+    return PageSpec("contragan/ablation", scale, configs, resolve_seeds(scale, seeds), (metrics_evaluation(scale),), claims,
                     gate=data_gate("A", configs["A"].data.name))
 
 
 @page("contragan/stability")
 def _stability(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpec:
     return PageSpec("contragan/stability", scale, contragan_fig3(scale, dataset, data_dir, steps),
-                    resolve_seeds(scale, seeds, CONTRAGAN_FIG3_SEEDS), _metrics(scale))
+                    resolve_seeds(scale, seeds, CONTRAGAN_FIG3_SEEDS), (metrics_evaluation(scale),))

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Optional
 
+from gancl.experiments.claims import claim
 from gancl.experiments.registry import preset, register_table
 from gancl.experiments.scales import base_config, page_overrides, scale
 from gancl.experiments.scales import seeds as resolve_seeds
-from gancl.experiments.spec import Claim, Evaluation, PageSpec, data_gate, page
+from gancl.experiments.spec import PageSpec, data_gate, page
+from gancl.experiments.spec import metrics_evaluation as _metrics
 from gancl.experiments.stylegan2 import stylegan2_budget, stylegan2_recipe
 from gancl.train.config import RunConfig
 
@@ -113,38 +115,30 @@ def dual_table4(scale_name: str, dataset: Optional[str] = None, data_dir: Option
     return configs
 
 
-def _metrics(scale_name: str) -> tuple:
-    return (Evaluation("metrics", scale(scale_name).fd_count),)
-
-
 @page("dual_attention/resolution")
 def _resolution(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpec:
     configs = dual_table6(scale, dataset, data_dir, steps)
     ours = [label for label in configs if label != "no ref. attention"]
-    claim = Claim("D4", "reference attention works best at the lowest D resolution, and better than none (Table 6)",
-                  tuple((ours[0], other) for other in ours[1:]) + ((ours[0], "no ref. attention"),))
-    return PageSpec("dual_attention/resolution", scale, configs, resolve_seeds(scale, seeds), _metrics(scale),
-                    (claim,), on_diverge="record", gate=_gate("no ref. attention", configs))
+    lowest_best = claim("D4", [(ours[0], other) for other in ours[1:]] + [(ours[0], "no ref. attention")])
+    return PageSpec("dual_attention/resolution", scale, configs, resolve_seeds(scale, seeds), (_metrics(scale),),
+                    (lowest_best,), on_diverge="record", gate=_gate("no ref. attention", configs))
 
 
 @page("dual_attention/configurations")
 def _configurations(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpec:
-    claim = Claim("D3", "Eq. 8 (reference images as key and value) is the best configuration (Table 3)",
-                  (("Eq. 8", "Eq. 1"), ("Eq. 8", "Eq. 2")))
     configs = dual_table3(scale, dataset, data_dir, steps)
-    return PageSpec("dual_attention/configurations", scale, configs, resolve_seeds(scale, seeds), _metrics(scale),
-                    (claim,), on_diverge="record", gate=_gate("Eq. 8", configs))
+    return PageSpec("dual_attention/configurations", scale, configs, resolve_seeds(scale, seeds), (_metrics(scale),),
+                    (claim("D3", [("Eq. 8", "Eq. 1"), ("Eq. 8", "Eq. 2")]),), on_diverge="record", gate=_gate("Eq. 8", configs))
 
 
 @page("dual_attention/data_size")
 def _data_size(scale, seeds=None, dataset=None, data_dir=None, steps=None, sizes=None) -> PageSpec:
     configs = dual_table4(scale, dataset, data_dir, steps, sizes)
     baseline, ours = DUAL_T4_METHODS
-    claim = Claim("D5", "reference attention helps at every data size, most on the smallest (Table 4, Fig. 6)",
-                  tuple((label, label.replace(ours, baseline)) for label in configs if label.startswith(ours + " @")))
-    largest = max(configs, key=lambda label: (label.startswith(baseline + " @"), configs[label].data.count))
+    helps = claim("D5", [(label, label.replace(ours, baseline)) for label in configs if label.startswith(ours + " @")])
+    largest = f"{baseline} @ {max(c.data.count for c in configs.values())}"  # the gate: the most data
     return PageSpec("dual_attention/data_size", scale, configs, resolve_seeds(scale, seeds, DUAL_T4_SEEDS),
-                    _metrics(scale), (claim,), on_diverge="record", gate=_gate(largest, configs))
+                    (_metrics(scale),), (helps,), on_diverge="record", gate=_gate(largest, configs))
 
 
 def _gate(baseline: str, configs: dict):

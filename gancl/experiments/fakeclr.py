@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from typing import Optional
 
+from gancl.experiments.claims import claim
 from gancl.experiments.registry import preset, register_table
 from gancl.experiments.scales import base_config, page_overrides, scale
 from gancl.experiments.scales import seeds as resolve_seeds
-from gancl.experiments.spec import MEMORISATION_GATE, Claim, Evaluation, Gate, PageSpec, page
+from gancl.experiments.spec import MEMORISATION_GATE, Evaluation, Gate, PageSpec, page
+from gancl.experiments.spec import metrics_evaluation as _metrics
 from gancl.experiments.stylegan2 import stylegan2_budget, stylegan2_recipe
 from gancl.train.config import AUTO, RunConfig
 
@@ -121,10 +123,6 @@ def fakeclr_table5(scale_name: str, dataset: Optional[str] = None, data_dir: Opt
             for label, (name, extra) in FAKECLR_T5.items()}
 
 
-def _metrics(scale_name: str) -> Evaluation:
-    return Evaluation("metrics", scale(scale_name).fd_count)
-
-
 def _ppl(scale_name: str, space: str) -> Evaluation:
     return Evaluation("ppl", FAKECLR_PPL_SAMPLES[scale(scale_name).name], space=space)
 
@@ -143,25 +141,22 @@ _AHEAD, _BEHIND = ("FakeCLR", "Instance-perturbation"), ("StyleGAN2-ADA-Linear",
 
 @page("fakeclr/interpolation")
 def _interpolation(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpec:
-    claim = Claim("F1", "training on perturbed fakes smooths the latent space: smaller steps between frames and "
-                        "closer inversions (Fig. 1, Fig. 6)",
-                  tuple((a, b) for a in _AHEAD for b in _BEHIND), value="step_mean_inverted")
+    smoother = claim("F1", [(a, b) for a in _AHEAD for b in _BEHIND], value="step_mean_inverted")
     settings = dict(FAKECLR_INTERPOLATION, invert_steps=FAKECLR_INTERPOLATION["invert_steps"][scale])
     paths = Evaluation("interpolation", settings["inverted"], options=tuple(
         (k, settings[k]) for k in ("invert_steps", "frames", "threshold", "random_paths")))
     return PageSpec("fakeclr/interpolation", scale, fakeclr_methods(scale, dataset, data_dir, steps),
                     resolve_seeds(scale, seeds, FAKECLR_SEEDS), (_metrics(scale), _ppl(scale, "w"), paths,
-                                                                 _memorisation(scale)), (claim,),
+                                                                 _memorisation(scale)), (smoother,),
                     on_diverge="record", settings=settings, gate=Gate(FAKECLR_BASELINE, MEMORISATION_GATE))
 
 
 @page("fakeclr/ppl")
 def _ppl_page(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpec:
-    claim = Claim("F2", "FakeCLR has the lowest perceptual path length (Table 2)",
-                  tuple(("FakeCLR", other) for other in FAKECLR_METHODS if other != "FakeCLR"), value="ppl_w")
+    lowest = claim("F2", [("FakeCLR", other) for other in FAKECLR_METHODS if other != "FakeCLR"], value="ppl_w")
     return PageSpec("fakeclr/ppl", scale, fakeclr_methods(scale, dataset, data_dir, steps),
                     resolve_seeds(scale, seeds, FAKECLR_SEEDS),
-                    (_metrics(scale), _ppl(scale, "z"), _ppl(scale, "w"), _memorisation(scale)), (claim,),
+                    (_metrics(scale), _ppl(scale, "z"), _ppl(scale, "w"), _memorisation(scale)), (lowest,),
                     on_diverge="record", gate=Gate(FAKECLR_BASELINE, MEMORISATION_GATE))
 
 
@@ -176,11 +171,9 @@ def _ablations(scale, seeds=None, dataset=None, data_dir=None, steps=None, sizes
     sizes_used = sorted({c.data.count for c in t1.values()})
     perturbation = "Instance-perturbation"
     claims = (
-        Claim("F3", "instance discrimination on perturbed fakes is the best strategy at every size (Table 1)",
-              tuple((f"{perturbation} @ {n}", f"{other} @ {n}") for n in sizes_used for other in FAKECLR_T1
-                    if other != perturbation)),
-        Claim("F4", "each of FakeCLR's components improves on the row before it (Table 5)",
-              tuple((b, a) for a, b in zip(list(t5), list(t5)[1:]))),
+        claim("F3", [(f"{perturbation} @ {n}", f"{other} @ {n}") for n in sizes_used for other in FAKECLR_T1
+                     if other != perturbation]),
+        claim("F4", [(b, a) for a, b in zip(list(t5), list(t5)[1:])]),
     )
     return PageSpec("fakeclr/ablations", scale, {**t1, **t5}, resolve_seeds(scale, seeds, FAKECLR_SEEDS),
                     (_metrics(scale), _memorisation(scale)), claims, on_diverge="record", config_seeds=config_seeds,

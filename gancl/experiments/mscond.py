@@ -11,10 +11,11 @@ from __future__ import annotations
 from itertools import combinations
 from typing import Optional
 
+from gancl.experiments.claims import claim
 from gancl.experiments.registry import preset, register_table
 from gancl.experiments.scales import base_config, page_overrides, scale
 from gancl.experiments.scales import seeds as resolve_seeds
-from gancl.experiments.spec import Claim, Evaluation, PageSpec, data_gate, page
+from gancl.experiments.spec import Evaluation, PageSpec, data_gate, metrics_evaluation, page
 from gancl.experiments.stylegan2 import stylegan2_budget, stylegan2_recipe
 from gancl.train.config import RunConfig
 
@@ -87,7 +88,7 @@ def msconD_scales(scale_name: str, dataset: Optional[str] = None, data_dir: Opti
 @page("msconD/logit_dynamics")
 def _logit_dynamics(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpec:
     return PageSpec("msconD/logit_dynamics", scale, msconD_fig2(scale, dataset, data_dir, steps),
-                    resolve_seeds(scale, seeds, MSCOND_SEEDS), (Evaluation("metrics", _n(scale)),))
+                    resolve_seeds(scale, seeds, MSCOND_SEEDS), (metrics_evaluation(scale),))
 
 
 @page("msconD/scales")
@@ -95,15 +96,10 @@ def _scales(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageS
     configs = msconD_scales(scale, dataset, data_dir, steps)
     ladder = [label for label in reversed(configs) if label.startswith("MultiscaleD")] + ["StyleGAN2 1"]
     contrastive = [(label, label.replace("MsConD", "MultiscaleD")) for label in configs if label.startswith("MsConD")]
-    claims = (Claim("M2a", "each added scale lowers object-level FD (Fig. 1, without the contrastive term)",
-                    tuple(combinations(ladder, 2)), value="object_fd"),
-              Claim("M2b", "the per-scale contrastive term lowers object-level FD at each set of scales (Fig. 1)",
-                    tuple(contrastive), value="object_fd"))
-    n = _n(scale)
+    claims = (claim("M2a", combinations(ladder, 2), value="object_fd"),
+              claim("M2b", contrastive, value="object_fd"))
+    metrics = metrics_evaluation(scale)
     return PageSpec("msconD/scales", scale, configs, resolve_seeds(scale, seeds, MSCOND_SEEDS),
-                    (Evaluation("metrics", n), Evaluation("objects", n)), claims,
+                    (metrics, Evaluation("objects", metrics.n)), claims,
                     gate=data_gate("StyleGAN2 1", configs["StyleGAN2 1"].data.name))
 
-
-def _n(scale_name: str) -> int:
-    return scale(scale_name).fd_count

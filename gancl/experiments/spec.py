@@ -223,6 +223,14 @@ class PageSpec:
                    noise_seeds=0)
 
 
+def metrics_evaluation(scale_name: str) -> Evaluation:
+    """The standard measurement of a page's runs: FD, KID, precision/recall, ... on the scale's ``fd_count``
+    samples (2000 at small)."""
+    from gancl.experiments.scales import scale
+
+    return Evaluation("metrics", scale(scale_name).fd_count)
+
+
 _PAGES: dict = {}
 
 
