@@ -116,18 +116,10 @@ cmp_tiny.style(caption=f"FD (domain) here vs the paper's Tiny ImageNet FID. {cmp
 # has learned the data (the regime gate of `shapes`: precision >= 0.5 and recall >= 0.3 in the domain features):
 
 # %%
-import pandas as pd
-
 from gancl.book.results import show_claims
 
-judged = {claim.id: spec.judge(results, claim.id) for claim in spec.claims}
+judged = show_claims(spec, results)  # also what the Results page reads
 glue("t1_verdict_claims", "; ".join(f"{cid} ({spec.claim(cid).statement}): {j.verdict}" for cid, j in judged.items()))
-show_claims(spec, judged, results)  # also what the Results page reads
-for cid, j in judged.items():
-    print(f"{cid}: {j.verdict}", *j.sentences() if not j.verdict.startswith("not judged") else [], sep="\n  ")
-noise = results.attrs["evaluation_noise"]
-print(f"Evaluation noise (std over 5 sample seeds of one 2C generator): FD {noise['fd']:.3f}, precision "
-      f"{noise['precision']:.3f}, recall {noise['recall']:.3f}; the smallest FD effect worth reporting is twice it.")
 stats = results.groupby("config")[["fd", "class_consistency", "precision", "recall"]].agg(["mean", "std"]).round(3)
 stats.loc[list(configs)]
 

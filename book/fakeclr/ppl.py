@@ -177,10 +177,7 @@ print(reading)
 # %%
 from gancl.book.results import show_claims
 
-judged = {claim.id: spec.judge(results, claim.id) for claim in spec.claims}
-show_claims(spec, judged, results)
-for claim_id, judgement in judged.items():
-    print(f"{claim_id}: {judgement.verdict}", *judgement.sentences(), sep="\n  ")
+judged = show_claims(spec, results)
 
 # %% [markdown]
 # ## Compute

@@ -29,25 +29,29 @@ def claim_records(spec, judgements: dict) -> list:
     return records
 
 
-def show_claims(spec, judgements: dict, results=None):
-    """Display a page's judged claims (claim id -> :class:`gancl.tables.Judgement`) as a table, and store them in
-    the notebook for the Results page. With ``results`` (train_grid's table), each claim's measure also shows its
-    evaluation noise (one generator re-evaluated with several sample seeds) beside the seed-to-seed std."""
+def show_claims(spec, results) -> dict:
+    """Judge every claim of ``spec`` on ``results`` (train_grid's table, or any frame with config, seed and the
+    claims' value columns) with :meth:`PageSpec.judge`, show them as one table (verdict, weakest pair, the measure's
+    evaluation noise beside its seed-to-seed std), print each judged pair's effect and interval, and store the
+    records in the notebook for the Results page. Returns claim id -> :class:`gancl.tables.Judgement`."""
     import pandas as pd
     from IPython.display import display
 
+    judgements = {claim.id: spec.judge(results, claim.id) for claim in spec.claims}
     records = claim_records(spec, judgements)
-    table = pd.DataFrame([{"claim": r["id"], "statement": r["statement"], "verdict": r["verdict"],
-                           "weakest pair": _weakest(r)} for r in records])
-    if results is not None:
-        noise = results.attrs.get("evaluation_noise", {})
-        values = [spec.claim(r["id"]).value for r in records]
-        table["measure"] = values
-        table["evaluation noise"] = [round(noise[v], 4) if v in noise else None for v in values]
-        table["seed-to-seed std"] = [round(float(results.groupby("config")[v].std().mean()), 4)
-                                     if v in results else None for v in values]
+    noise = results.attrs.get("evaluation_noise", {})
+    values = [spec.claim(r["id"]).value for r in records]
+    table = pd.DataFrame({
+        "claim": [r["id"] for r in records], "statement": [r["statement"] for r in records],
+        "verdict": [r["verdict"] for r in records], "weakest pair": [_weakest(r) for r in records],
+        "measure": values, "evaluation noise": [round(noise[v], 4) if v in noise else None for v in values],
+        "seed-to-seed std": [round(float(results.groupby("config")[v].std().mean()), 4) if v in results else None
+                             for v in values]})
     display({"text/html": table.to_html(index=False), "text/plain": table.to_string()}, raw=True,
             metadata={CLAIMS_KEY: records})
+    for claim_id, judgement in judgements.items():
+        print(f"{claim_id}: {judgement.verdict}", *judgement.sentences(), sep="\n  ")
+    return judgements
 
 
 def _weakest(record: dict) -> str:
