@@ -127,3 +127,16 @@ def test_single_label_classifiers_cannot_locate():
     locator.config.task = "single"
     with pytest.raises(ValueError, match="multi-label"):
         class_maps(locator, scene())
+
+
+def test_recognised_rates_count_objects_per_image_and_their_ratio_to_real():
+    from gancl.metrics.objects import recognised_rates
+
+    rates = recognised_rates({"n": 10, "fake_objects": 20, "fake_agreement": 0.25, "real_objects": 30,
+                              "real_agreement": 0.5})
+    assert rates["objects_per_image"] == 2.0 and rates["recognised_per_image"] == 0.5
+    assert rates["real_objects_per_image"] == 3.0 and rates["real_recognised_per_image"] == 1.5
+    assert rates["recognised_ratio"] == pytest.approx(1 / 3)
+    blank = recognised_rates({"n": 10, "fake_objects": 0, "fake_agreement": float("nan"), "real_objects": 30,
+                              "real_agreement": 0.5})
+    assert blank["recognised_per_image"] == 0.0 and blank["recognised_ratio"] == 0.0

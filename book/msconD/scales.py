@@ -128,19 +128,17 @@ configs, run_seeds, n_eval = spec.configs, spec.seeds, spec.n_eval
 results, runs = train_grid(spec, force=force, device=device)
 data = configs["StyleGAN2 1"].data  # every configuration trains on the same scenes
 results[["method", "scales"]] = results["config"].str.rsplit(" ", n=1, expand=True)
-results["objects per image"] = results["fake_objects"] / results["n"]
-results["recognised per image"] = (results["objects per image"] * results["fake_agreement"]).fillna(0.0)
-real_per_image = results["real_objects"].iloc[0] / results["n"].iloc[0]
-real_recognised = real_per_image * results["real_agreement"].iloc[0]
+real_per_image = results["real_objects_per_image"].iloc[0]
+real_recognised = results["real_recognised_per_image"].iloc[0]
 glue("loc_acc", f"{results['localisation_accuracy'].iloc[0]:.0%}")
 glue("real_per_image", f"{real_per_image:.2f}")
 glue("real_agreement", f"{results['real_agreement'].iloc[0]:.0%}")
 glue("real_recognised", f"{real_recognised:.2f}")
-results[["method", "scales", "seed", "fd", "object_fd", "objects per image", "recognised per image"]].round(3)
+results[["method", "scales", "seed", "fd", "object_fd", "objects_per_image", "recognised_per_image"]].round(3)
 
 # %% [markdown]
 # On the real scenes, {glue:text}`loc_acc` of the located objects lie inside a true box of their class, and the
-# detector finds {glue:text}`real_per_image` objects per image (at most one per class). "Objects per image" above is
+# detector finds {glue:text}`real_per_image` objects per image (at most one per class). `objects_per_image` above is
 # the same count on generated scenes. The detector fires on anything that raises a class's score, a coloured blob
 # included, so a second, independent check counts an object as *recognised* only when the single-object classifier
 # also puts its crop in that class. Crops of real scenes hold parts of neighbouring objects too, so even there it
@@ -150,7 +148,7 @@ results[["method", "scales", "seed", "fd", "object_fd", "objects per image", "re
 
 # %%
 summary = results.groupby(["method", "scales"], sort=False)[
-    ["fd", "object_fd", "objects per image", "recognised per image"]].agg(["mean", "std"])
+    ["fd", "object_fd", "objects_per_image", "recognised_per_image"]].agg(["mean", "std"])
 summary.round(2)
 
 # %%
@@ -223,7 +221,7 @@ wins = both.iloc[0] < both.iloc[1]
 glue("fig1_scales", account(verdict_scales, checked_scales))
 glue("fig1_contrastive", account(verdict_contrastive, checked_contrastive))
 best_object = summary["object_fd"]["mean"].idxmin()
-recognised = summary["recognised per image"]["mean"]
+recognised = summary["recognised_per_image"]["mean"]
 reading = (f"At {scale} scale, object-level FD: more scales without contrastive learning - {verdict_scales}; "
            f"contrastive term at each set of scales - {verdict_contrastive}. With outputs at heights "
            f"{largest}, MsConD has the lower object-level FD in {int(wins.sum())} of the {len(wins)} object "
@@ -267,10 +265,7 @@ pd.concat([checked_scales.assign(claim="more scales", metric="object FD"),
 # %%
 from gancl.book.results import show_claims
 
-judged = {claim.id: spec.judge(results, claim.id) for claim in spec.claims}
-show_claims(spec, judged, results)
-for claim_id, judgement in judged.items():
-    print(f"{claim_id}: {judgement.verdict}", *judgement.sentences(), sep="\n  ")
+judged = show_claims(spec, results)
 
 # %% [markdown]
 # ## Compute

@@ -14,7 +14,6 @@ measurement in the run folder), and then only compares, plots and writes. The sp
 from __future__ import annotations
 
 import inspect
-import math
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -67,12 +66,7 @@ class Evaluation:
         if self.kind == "metrics":
             return run.evaluate(self.extractor, self.n, force=force)
         if self.kind == "objects":
-            record = dict(run.evaluate_objects(self.n, force=force))
-            # the scenes gate's measure: recognised objects per generated image over the real rate (objects the
-            # locator finds, times the share whose crop the single-object classifier names alike)
-            real = record["real_objects"] * record["real_agreement"]
-            record["recognised_ratio"] = record["fake_objects"] * record["fake_agreement"] / real if real else math.nan
-            return record
+            return run.evaluate_objects(self.n, force=force)
         if self.kind == "interpolation":
             return run.evaluate_interpolation(self.n, force=force, **dict(self.options))
         if self.kind == "memorisation":

@@ -13,6 +13,8 @@ reports that figure beside the FD, so the reader knows how much the detector can
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 
 from typing import Optional
@@ -181,4 +183,20 @@ def evaluate_objects(G, dataset: str = "scenes", resolution: int = 32, n: int = 
                                   allow_empty=True)
     names = real.class_names or [str(k) for k in range(locator.num_classes)]
     out.update({f"object_fd/{names[k]}": v for k, v in per_class.items()})
+    out.update(recognised_rates(out))
     return out
+
+
+def recognised_rates(record: dict) -> dict:
+    """Per-image counts from an :func:`evaluate_objects` record: ``objects_per_image`` (located objects of the
+    generated scenes), ``recognised_per_image`` (those whose crop the single-object classifier also names alike),
+    the same two for the real scenes (``real_...``), and ``recognised_ratio``, generated over real recognised
+    objects per image (the ``scenes`` regime gate's measure; 0 when the generator draws no recognised object)."""
+    n = record["n"]
+    fake = record["fake_objects"] / n
+    real = record["real_objects"] / n
+    fake_recognised = fake * record["fake_agreement"] if record["fake_objects"] else 0.0
+    real_recognised = real * record["real_agreement"] if record["real_objects"] else 0.0
+    return {"objects_per_image": fake, "recognised_per_image": fake_recognised,
+            "real_objects_per_image": real, "real_recognised_per_image": real_recognised,
+            "recognised_ratio": fake_recognised / real_recognised if real_recognised else math.nan}

@@ -82,9 +82,14 @@ class RunResult:
         cached in the run folder like :meth:`evaluate`."""
         from gancl.metrics import evaluate_objects
 
+        from gancl.metrics.objects import recognised_rates
+
         path = self.run_dir / f"eval-objects-{split}-{n}.json"
         if path.exists() and not force:
-            return json.loads(path.read_text())
+            record = json.loads(path.read_text())
+            if "recognised_ratio" not in record and "fake_agreement" in record:  # cached before the counts existed
+                record.update(recognised_rates(record))
+            return record
         d = self.config.data
         record = evaluate_objects(self.generator(), d.name, d.resolution, n=n, split=split, data_dir=d.data_dir,
                                   device=device)
