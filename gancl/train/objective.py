@@ -124,9 +124,6 @@ class Objective:
         """Whether G's phase has FakeCLR's instance term (Instance-fake on G's fakes, Eq. 9, weight lambda_G)."""
         return self.cfg.instance in ("fake", "perturbation") and self.cfg.instance_weight_g > 0
 
-    def unused_outputs(self, model) -> tuple:
-        return unused_outputs(self.cfg, model)
-
     # ---------------------------------------------------------------- D phase
     def d_terms(self, p: DPhase) -> dict:
         """Every loss term D minimises on this step; pushes the step's instance keys into the queue afterwards."""

@@ -174,7 +174,6 @@ class Trainer:
         self.g_plain = self.acc.unwrap_model(self.G)
         self.objective = Objective(config.loss, self.num_classes, build_queue(
             config.loss, config.model.instance_head_dim, config.optim.steps, self.seed, self.device, self.dtype))
-        self.queue = self.objective.queue
         self.gens = {k: _stream(self.seed, k) for k in ("data", "latent", "augment", "ref", "perturb")}
         self.step = 0
         self.train_seconds = 0.0
@@ -389,8 +388,8 @@ class Trainer:
         }
         if self.D_momentum is not None:
             state["D_momentum"] = self.D_momentum.state_dict()
-        if self.queue is not None:
-            state["queue"] = self.queue.state_dict()
+        if self.objective.queue is not None:
+            state["queue"] = self.objective.queue.state_dict()
         return state
 
     def _restore(self, state: dict) -> None:
@@ -399,8 +398,8 @@ class Trainer:
             g.set_state(state["generators"][k])
         if self.D_momentum is not None:
             self.D_momentum.load_state_dict(state["D_momentum"])
-        if self.queue is not None:
-            self.queue.load_state_dict(state["queue"])
+        if self.objective.queue is not None:
+            self.objective.queue.load_state_dict(state["queue"])
 
     def save_checkpoint(self):
         save_checkpoint(self.acc, self.run_dir, self._extra_state() if self.acc.is_main_process else {})
