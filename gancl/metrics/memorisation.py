@@ -17,9 +17,16 @@ from gancl.data import get_dataset, to_float
 
 
 def nearest_distance(queries: torch.Tensor, references: torch.Tensor) -> tuple:
-    """Euclidean distance from each query (N, D) to its nearest reference (M, D), and that reference's index."""
-    distances = torch.cdist(queries.double(), references.double())
-    return distances.min(dim=1)
+    """Euclidean distance from each query (N, D) to its nearest reference (M, D), and that reference's index, in
+    float64, over row chunks of the distance matrix (:mod:`gancl.metrics.prdc`'s blocks)."""
+    from gancl.metrics.prdc import _blocks
+
+    queries, references = queries.double(), references.double()
+    distance = torch.empty(queries.shape[0], dtype=torch.float64)
+    index = torch.empty(queries.shape[0], dtype=torch.long)
+    for rows, block in _blocks(queries, references):
+        distance[rows], index[rows] = block.min(dim=1)
+    return distance, index
 
 
 def memorisation(G, dataset: str, resolution: int, count: int, n: int = 1000, space: str = "features",
