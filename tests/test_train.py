@@ -434,6 +434,10 @@ def test_train_grid_checks_evaluations_before_training_anything(monkeypatch):
     spec = PageSpec("test/page", "smoke", {"shapes": tiny(steps=1)}, [0], (Evaluation("objects", 8),))
     with pytest.raises(ValueError, match="object boxes"):
         train_grid(spec, device="cpu", progress=False)
+    whole = PageSpec("test/page", "smoke", {"all": tiny(steps=1, **{"data.count": None})}, [0],
+                     (Evaluation("memorisation", 8),))
+    with pytest.raises(ValueError, match="memorisation compares samples with a training subset"):
+        train_grid(whole, device="cpu", progress=False)
 
 
 _HOLD_LOCK = """

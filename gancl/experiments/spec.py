@@ -59,6 +59,9 @@ class Evaluation:
             from gancl.metrics import require_object_boxes
 
             require_object_boxes(config.data.name, config.data.resolution, config.data.data_dir)
+        if self.kind == "memorisation" and config.data.count is None:
+            raise ValueError(f"run {config.name!r} trains on the whole data set (data.count None): memorisation "
+                             "compares samples with a training subset; set data.count")
 
     def measure(self, run, force: bool = False) -> dict:
         """The flat record of this measurement on a finished run (cached in its folder; ``force`` re-measures).
