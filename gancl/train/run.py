@@ -65,35 +65,28 @@ class RunResult:
         """
         from gancl.metrics import evaluate_generator
 
+        def measure():
+            d = self.config.data
+            result = evaluate_generator(self.generator(), d.name, d.resolution, extractor, n=n, split=split,
+                                        seed=sample_seed, data_dir=d.data_dir, device=device, progress=False)
+            record = {k: v for k, v in result.as_dict().items() if not isinstance(v, dict)}
+            record["sample_seed"] = record.pop("seed")  # the latents' seed, not the run's
+            return record
+
         suffix = f"-s{sample_seed}" if sample_seed else ""
-        path = self.run_dir / f"eval-{extractor}-{split}-{n}{suffix}.json"
-        if path.exists() and not force:
-            return json.loads(path.read_text())
-        d = self.config.data
-        result = evaluate_generator(self.generator(), d.name, d.resolution, extractor, n=n, split=split,
-                                    seed=sample_seed, data_dir=d.data_dir, device=device, progress=False)
-        record = {k: v for k, v in result.as_dict().items() if not isinstance(v, dict)}
-        record["sample_seed"] = record.pop("seed")  # the latents' seed, not the run's
-        atomic_write(path, json.dumps(record, indent=2))
-        return record
+        return self._cached(f"eval-{extractor}-{split}-{n}{suffix}.json", force, measure)
 
     def evaluate_objects(self, n: int = 2000, split: str = "val", force: bool = False, device=None) -> dict:
         """Object-level FD of the EMA generator on multi-object data (:func:`gancl.metrics.evaluate_objects`),
         cached in the run folder like :meth:`evaluate`."""
         from gancl.metrics import evaluate_objects
-
         from gancl.metrics.objects import recognised_rates
 
-        path = self.run_dir / f"eval-objects-{split}-{n}.json"
-        if path.exists() and not force:
-            record = json.loads(path.read_text())
-            if "recognised_ratio" not in record and "fake_agreement" in record:  # cached before the counts existed
-                record.update(recognised_rates(record))
-            return record
         d = self.config.data
-        record = evaluate_objects(self.generator(), d.name, d.resolution, n=n, split=split, data_dir=d.data_dir,
-                                  device=device)
-        atomic_write(path, json.dumps(record, indent=2))
+        record = self._cached(f"eval-objects-{split}-{n}.json", force, lambda: evaluate_objects(
+            self.generator(), d.name, d.resolution, n=n, split=split, data_dir=d.data_dir, device=device))
+        if "recognised_ratio" not in record and "fake_agreement" in record:  # cached before the counts existed
+            record.update(recognised_rates(record))
         return record
 
     def evaluate_ppl(self, space: str = "w", n: int = 2000, sampling: str = "full", force: bool = False,
@@ -107,19 +100,17 @@ class RunResult:
         """
         from gancl.metrics import domain_extractor, lpips_available, perceptual_path_length
 
-        path = self.run_dir / f"ppl-{space}-{sampling}-{n}.json"
-        if path.exists() and not force:
-            return json.loads(path.read_text())
-        d = self.config.data
-        fallback = None if lpips_available() else domain_extractor(d.name, d.resolution, data_dir=d.data_dir,
-                                                                   progress=False)
-        res = perceptual_path_length(self.generator(), num_samples=n, space=space, sampling=sampling,
-                                     fallback=fallback, device=device, progress=False)
-        record = {"ppl": res.value, "ppl_std": res.std, "distance": res.distance, "space": space,
-                  "sampling": sampling, "epsilon": res.epsilon, "n_samples": res.n_samples, "n_kept": res.n_kept,
-                  "sample_seed": res.seed}
-        atomic_write(path, json.dumps(record, indent=2))
-        return record
+        def measure():
+            d = self.config.data
+            fallback = None if lpips_available() else domain_extractor(d.name, d.resolution, data_dir=d.data_dir,
+                                                                       progress=False)
+            res = perceptual_path_length(self.generator(), num_samples=n, space=space, sampling=sampling,
+                                         fallback=fallback, device=device, progress=False)
+            return {"ppl": res.value, "ppl_std": res.std, "distance": res.distance, "space": space,
+                    "sampling": sampling, "epsilon": res.epsilon, "n_samples": res.n_samples, "n_kept": res.n_kept,
+                    "sample_seed": res.seed}
+
+        return self._cached(f"ppl-{space}-{sampling}-{n}.json", force, measure)
 
     def evaluate_memorisation(self, n: int = 1000, space: str = "features", force: bool = False,
                               device=None) -> dict:
@@ -127,16 +118,12 @@ class RunResult:
         share of ``n`` samples nearer to a training image than to any held-out one), cached in the run folder."""
         from gancl.metrics import memorisation
 
-        path = self.run_dir / f"memorisation-{space}-{n}.json"
-        if path.exists() and not force:
-            return json.loads(path.read_text())
         d = self.config.data
         if d.count is None:
             raise ValueError("memorisation compares a sample with the training subset: the run needs data.count")
-        record = memorisation(self.generator(), d.name, d.resolution, d.count, n=n, space=space,
-                              data_dir=d.data_dir, data_seed=d.seed, device=device)
-        atomic_write(path, json.dumps(record, indent=2))
-        return record
+        return self._cached(f"memorisation-{space}-{n}.json", force, lambda: memorisation(
+            self.generator(), d.name, d.resolution, d.count, n=n, space=space, data_dir=d.data_dir,
+            data_seed=d.seed, device=device))
 
     def evaluate_interpolation(self, inverted: int = 8, invert_steps: int = 300, frames: int = 10,
                                threshold: float = 0.15, random_paths: int = 32, force: bool = False) -> dict:
@@ -154,26 +141,26 @@ class RunResult:
         from gancl.metrics import interpolation_smoothness, invert
 
         name = _interpolation_stem(inverted, invert_steps, frames, threshold, random_paths)
-        path = self.run_dir / f"{name}.json"
-        if path.exists() and (self.run_dir / f"{name}.pt").exists() and not force:
-            return json.loads(path.read_text())
-        d = self.config.data
-        targets = get_dataset(d.name, d.resolution, "train", d.count, d.data_dir, d.seed).images[:inverted]
-        G = self.generator()
-        inversion = invert(G, targets, space="w", steps=invert_steps, seed=self.seed, progress=False)
-        starts, ends = inversion.latents[0::2], inversion.latents[1::2]
-        along = interpolation_smoothness(G, starts, ends, steps=frames, space="w", threshold=threshold)
-        random = interpolation_smoothness(G, n_pairs=random_paths, steps=frames, space="z", threshold=threshold,
-                                          seed=self.seed)
-        record = {"step_mean_inverted": along.mean_difference, "step_max_inverted": float(along.differences.max()),
-                  "step_mean_random": random.mean_difference, "step_max_random": float(random.differences.max()),
-                  "jumps_random": random.flagged_share, "inversion_mse": inversion.mean_mse}
-        images = {"targets": targets, "reconstructions": inversion.reconstructions,
-                  "inverted_frames": along.frames[0], "inverted_steps": torch.from_numpy(along.differences[0]),
-                  "random_frames": random.frames[0], "random_steps": torch.from_numpy(random.differences[0])}
-        atomic_torch_save(images, self.run_dir / f"{name}.pt")
-        atomic_write(path, json.dumps(record, indent=2))
-        return record
+
+        def measure():
+            d = self.config.data
+            targets = get_dataset(d.name, d.resolution, "train", d.count, d.data_dir, d.seed).images[:inverted]
+            G = self.generator()
+            inversion = invert(G, targets, space="w", steps=invert_steps, seed=self.seed, progress=False)
+            starts, ends = inversion.latents[0::2], inversion.latents[1::2]
+            along = interpolation_smoothness(G, starts, ends, steps=frames, space="w", threshold=threshold)
+            random = interpolation_smoothness(G, n_pairs=random_paths, steps=frames, space="z", threshold=threshold,
+                                              seed=self.seed)
+            images = {"targets": targets, "reconstructions": inversion.reconstructions,
+                      "inverted_frames": along.frames[0], "inverted_steps": torch.from_numpy(along.differences[0]),
+                      "random_frames": random.frames[0], "random_steps": torch.from_numpy(random.differences[0])}
+            atomic_torch_save(images, self.run_dir / f"{name}.pt")
+            return {"step_mean_inverted": along.mean_difference, "step_max_inverted": float(along.differences.max()),
+                    "step_mean_random": random.mean_difference, "step_max_random": float(random.differences.max()),
+                    "jumps_random": random.flagged_share, "inversion_mse": inversion.mean_mse}
+
+        # the record is only as good as the images beside it: measure again when they are missing
+        return self._cached(f"{name}.json", force or not (self.run_dir / f"{name}.pt").exists(), measure)
 
     def interpolation_images(self, inverted: int = 8, invert_steps: int = 300, frames: int = 10,
                              threshold: float = 0.15, random_paths: int = 32) -> dict:
@@ -183,6 +170,16 @@ class RunResult:
         settings = (inverted, invert_steps, frames, threshold, random_paths)
         self.evaluate_interpolation(*settings)
         return torch.load(self.run_dir / f"{_interpolation_stem(*settings)}.pt", map_location="cpu", weights_only=True)
+
+    def _cached(self, name: str, force: bool, measure) -> dict:
+        """The record cached in the run folder as ``name``; ``measure()`` makes (and this writes, atomically) it
+        when absent or ``force``d, so re-rendering a page never measures again."""
+        path = self.run_dir / name
+        if path.exists() and not force:
+            return json.loads(path.read_text())
+        record = measure()
+        atomic_write(path, json.dumps(record, indent=2))
+        return record
 
     @property
     def finished_at(self) -> str:
