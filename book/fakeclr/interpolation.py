@@ -90,7 +90,7 @@ import pandas as pd
 from gancl import tables
 
 settings = spec.settings  # frames, threshold, random paths, inverted images, inversion steps
-measured = dict(spec.evaluation("interpolation").options, inverted=spec.evaluation("interpolation").n)
+paths = spec.evaluation("interpolation")  # what train_grid measured: its images are cached beside it
 done = results.dropna(subset=["inversion_mse"])
 done.pivot(index="seed", columns="config", values="inversion_mse").reindex(columns=list(configs)).round(4)
 
@@ -98,7 +98,8 @@ done.pivot(index="seed", columns="config", values="inversion_mse").reindex(colum
 from gancl.book.figures import image_rows
 
 shown = run_seeds[0]
-images = {label: runs[(label, shown)].interpolation_images(**measured) for label in configs if (label, shown) in runs}
+images = {label: runs[(label, shown)].interpolation_images(paths.n, **dict(paths.options))
+          for label in configs if (label, shown) in runs}
 rows = {"training image": next(iter(images.values()))["targets"]}
 rows.update({label: found["reconstructions"] for label, found in images.items()})
 fig = image_rows(rows, f"Training images and their inversions (seed {shown})")
