@@ -72,10 +72,14 @@ paper.to_frame()
 # ## Paper vs reproduced
 #
 # ```python
-# comparison = tables.compare(paper, reproduced)  # pairs=[...] to check only the orderings the paper claims
+# comparison = spec.compare(paper, reproduced)  # pairs=[...] to check only the orderings the paper claims
 # glue("verdict", comparison.verdict)
 # comparison.style()
+# judged = show_claims(spec, results)  # the spec's claims, for the Results page (gancl.book.results)
 # ```
+#
+# Verdicts go through the page's spec (`spec.compare`, `spec.check_orderings`, `spec.judge`), which applies its
+# regime gate: a page calling `tables.compare` directly breaks the page convention.
 #
 # and in the text: ``The paper's ordering at this scale: {glue:text}`verdict`.``
 #

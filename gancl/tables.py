@@ -27,6 +27,7 @@ VERDICT_REPRODUCED = "reproduced"
 VERDICT_REVERSED = "reversed"
 VERDICT_NO_EFFECT = "no effect at this scale"
 VERDICT_INCONCLUSIVE = "inconclusive"
+VERDICT_NOT_JUDGED = "not judged"
 #: The outcomes of one claimed ordering
 OUTCOMES = ("agrees", "reversed", "equivalent", "inconclusive")
 
@@ -173,6 +174,7 @@ def compare(
     pairs: Iterable[tuple[Any, Any]] | None = None,
     delta: float | None = None,
     confidence: float = 0.90,
+    not_judged_because: str | None = None,
 ) -> Comparison:
     """Put the paper's values beside per-seed reproduced values and judge whether the paper's ordering holds.
 
@@ -185,6 +187,8 @@ def compare(
     the paper orders that way -- or by default every pair the paper orders strictly. They are judged by
     :func:`judge` (per-seed differences, ``confidence`` intervals, ``delta`` the smallest effect worth reporting).
     Kendall's tau-b (scipy) between paper values and reproduced means is reported beside it, not used by the rule.
+    ``not_judged_because``: the reason the runs may not be judged (a regime gate they did not pass, see
+    :meth:`gancl.experiments.PageSpec.compare`): the values are still shown, every ordering is "not judged".
     """
     from scipy.stats import kendalltau
 
@@ -229,9 +233,15 @@ def compare(
     if not ordered:
         raise ValueError("the paper orders none of the compared configurations (all its values are equal)")
 
+    tau = float(kendalltau(table["paper"], table["reproduced_mean"]).statistic)
+    if not_judged_because is not None:
+        judged = not_judged(ordered, not_judged_because, confidence, delta)
+        summary = (f"{judged.verdict}; {len(ordered)} orderings in the paper; Kendall tau {tau:.2f} over "
+                   f"{len(table)} configurations")
+        return Comparison(table=table, pairs=judged.pairs, kendall_tau=tau, verdict=judged.verdict, summary=summary,
+                          better=better, metric=str(paper.name or value))
     judged = judge(reproduced, ordered, better, delta, confidence, key=key, seed=seed, value=value)
     pair_table = judged.pairs
-    tau = float(kendalltau(table["paper"], table["reproduced_mean"]).statistic)
     verdict = judged.verdict
     counts = pair_table["outcome"].value_counts()
     summary = (f"{verdict}: of {len(ordered)} orderings in the paper, {counts.get('agrees', 0)} agree and "
@@ -258,6 +268,10 @@ class Judgement:
         out = []
         for r in self.pairs.itertuples():
             if r.outcome == "not judged":
+                continue
+            if math.isnan(r.ci_low):  # a side with one seed: a difference, but no interval
+                out.append(f"{r.better_in_paper} vs {r.worse_in_paper}: effect {fmt.format(r.effect)} in the paper's "
+                           f"direction ({r.outcome}: {r.n} seed{'s give' if r.n != 1 else ' gives'} no interval)")
                 continue
             text = (f"{r.better_in_paper} vs {r.worse_in_paper}: effect {fmt.format(r.effect)} in the paper's "
                     f"direction, {self.confidence:.0%} interval [{fmt.format(r.ci_low)}, {fmt.format(r.ci_high)}] "
@@ -356,15 +370,20 @@ def not_judged(pairs: Iterable[tuple[Any, Any]], reason: str, confidence: float 
     table = pd.DataFrame([{"better_in_paper": a, "worse_in_paper": b, "n": 0, "paired": False, "effect": math.nan,
                            "ci_low": math.nan, "ci_high": math.nan, "mde": math.nan, "outcome": "not judged"}
                           for a, b in pairs])
-    return Judgement(pairs=table, verdict=f"not judged: {reason}", confidence=confidence, delta=delta)
+    return Judgement(pairs=table, verdict=f"{VERDICT_NOT_JUDGED}: {reason}", confidence=confidence, delta=delta)
 
 
 def verdict_of(outcomes: Iterable[str]) -> str:
     """The verdict of :func:`judge` from the outcomes of the orderings checked: "reversed" if any is reversed,
-    "reproduced" if all agree, "no effect at this scale" if all are equivalent, else "inconclusive"."""
+    "reproduced" if all agree, "no effect at this scale" if all are equivalent, else "inconclusive"; "not judged"
+    when the orderings were not judged (:func:`not_judged`: a regime gate the runs did not pass)."""
     outcomes = list(outcomes)
     if not outcomes:
         raise ValueError("no orderings were checked")
+    if "not judged" in outcomes:
+        if set(outcomes) != {"not judged"}:
+            raise ValueError("some orderings were judged and some not: judge all of a claim's orderings or none")
+        return VERDICT_NOT_JUDGED
     unknown = set(outcomes) - set(OUTCOMES)
     if unknown:
         raise ValueError(f"unknown outcomes {sorted(unknown)}; outcomes are {OUTCOMES}")
@@ -379,16 +398,20 @@ def verdict_of(outcomes: Iterable[str]) -> str:
 
 def check_orderings(reproduced: pd.DataFrame, pairs: Iterable[tuple[Any, Any]], *, better: str = "lower",
                     key: str = "config", value: str = "value", seed: str = "seed", delta: float | None = None,
-                    confidence: float = 0.90) -> pd.DataFrame:
+                    confidence: float = 0.90, not_judged_because: str | None = None) -> pd.DataFrame:
     """Check claimed orderings on per-seed results when the paper gives no comparable values (a claim in its
     text, or values measured in another setting): each pair (a, b) claims a better than b.
 
     Returns :func:`judge`'s pairs with the reproduced mean of both sides beside them (``better_claimed``,
     ``worse_claimed``, ``mean_better_claimed``, ``mean_worse_claimed``, ``effect``, ``ci_low``, ``ci_high``, ``mde``,
-    ``outcome``); :func:`verdict_of` turns the outcomes into a verdict.
+    ``outcome``); :func:`verdict_of` turns the outcomes into a verdict. With ``not_judged_because`` (a regime gate
+    the runs did not pass) every outcome is "not judged".
     """
     pairs = list(pairs)
-    judged = judge(reproduced, pairs, better, delta, confidence, key=key, seed=seed, value=value).pairs
+    if not_judged_because is not None:
+        judged = not_judged(pairs, not_judged_because, confidence, delta).pairs
+    else:
+        judged = judge(reproduced, pairs, better, delta, confidence, key=key, seed=seed, value=value).pairs
     means = reproduced.groupby(key)[value].mean()
     judged.insert(2, "mean_better_claimed", [means[a] for a, _ in pairs])
     judged.insert(3, "mean_worse_claimed", [means[b] for _, b in pairs])

@@ -354,6 +354,87 @@ def test_every_claim_a_page_judges_is_registered_with_that_page():
             judged[claim.id] = name
     for claim_id, name in judged.items():
         assert experiments.CLAIMS[claim_id].page == name, claim_id
-    pages = set(experiments.pages()) | {"contragan/stability", "msconD/logit_dynamics"}
-    assert {c.page for c in experiments.CLAIMS.values()} - {None} <= pages
-    assert len(experiments.CLAIMS) == 19  # the 18, with MsConD's M2 in its two parts
+    assert {c.page for c in experiments.CLAIMS.values()} - {None} <= set(experiments.pages())
+    # the 18, with ContraGAN's C4 and MsConD's M1 and M2 each in their two parts
+    assert len(experiments.CLAIMS) == 21
+    registered_with_a_page = {cid for cid, c in experiments.CLAIMS.items() if c.page is not None}
+    assert registered_with_a_page == set(judged)  # a page judges every claim registered with it
+
+
+def _learned_and_blobs(spec):
+    import pandas as pd
+
+    rows = [{"config": label, "seed": s, "fd": 10.0 + i + 0.1 * s * (i % 2), "precision": 0.6, "recall": 0.4}
+            for i, label in enumerate(spec.configs) for s in range(3)]
+    learned = pd.DataFrame(rows)
+    return learned, learned.assign(precision=0.01)
+
+
+def test_comparisons_against_the_paper_go_through_the_regime_gate():
+    from gancl import tables
+
+    spec = experiments.page_spec("contragan/conditioning_losses", "smoke", seeds=3)
+    learned, blobs = _learned_and_blobs(spec)
+    paper = tables.paper_values("contragan_t1", dataset="CIFAR10")
+    judged = spec.compare(paper, learned, value="fd")
+    assert judged.verdict in ("reproduced", "reversed", "inconclusive")
+    assert "not judged" not in set(judged.pairs["outcome"])
+    gated = spec.compare(paper, blobs, value="fd")
+    assert gated.verdict.startswith("not judged: precision 0.01 below 0.5")
+    assert set(gated.pairs["outcome"]) == {"not judged"} and gated.summary.startswith("not judged")
+    assert gated.table["reproduced_mean"].tolist() == judged.table["reproduced_mean"].tolist()  # values still shown
+    # a subset or renamed frame is gated on the page's full results
+    subset = learned[learned["config"] != spec.gate.baseline]
+    assert spec.compare(paper, subset, value="fd").verdict.startswith("not judged")
+    assert not spec.compare(paper, subset, value="fd", gate_on=learned).verdict.startswith("not judged")
+    pairs = list(spec.claim("C2").pairs)
+    checked = spec.check_orderings(blobs, pairs, value="fd")
+    assert set(checked["outcome"]) == {"not judged"} and tables.verdict_of(checked["outcome"]) == "not judged"
+    assert set(spec.check_orderings(learned, pairs, value="fd")["outcome"]) <= set(tables.OUTCOMES)
+    with pytest.raises(ValueError, match="some orderings were judged and some not"):
+        tables.verdict_of(["agrees", "not judged"])
+
+
+def test_a_page_judging_around_its_spec_breaks_the_convention():
+    import jupytext
+
+    from gancl.book.pages import page_problems, ungated_verdicts
+
+    nb = jupytext.reads("# %%\nx = 1\n\n# %%\nc = tables.compare(paper, results)\n\n# %%\n"
+                        "d = spec.compare(paper, results)\n", fmt="py:percent")
+    problems = ungated_verdicts(nb)
+    assert len(problems) == 1 and "cell 1 calls tables.compare directly" in problems[0]
+    assert any("tables.compare" in p for p in page_problems(nb))
+
+
+def test_event_claims_censored_in_every_run_are_not_judged():
+    import pandas as pd
+
+    spec = experiments.page_spec("contragan/stability", "smoke", seeds=3)
+    assert {c.id for c in spec.claims} == {"C4a", "C4b"} and spec.gate.baseline == "ProjGAN"
+    c4a = spec.claim("C4a")
+    assert (c4a.value, c4a.better, c4a.censored) == ("overfit_step", "higher", "overfit_censored")
+    assert c4a.delta == spec.configs["ProjGAN"].eval.diag_every
+    rows = [{"config": label, "seed": s, "precision": 0.6, "recall": 0.4,
+             "overfit_step": (30 if label == "ContraGAN" else 10) + s, "overfit_censored": False,
+             "collapse_step": 60.0, "collapse_censored": True}
+            for label in ("ProjGAN", "ContraGAN") for s in range(3)]
+    results = pd.DataFrame(rows)
+    assert spec.judge(results, "C4a").verdict == "reproduced"
+    assert spec.judge(results, "C4b").verdict.startswith("not judged: no run reached the event")
+    one_collapse = results.assign(collapse_censored=[False, True, True, True, True, True])
+    assert not spec.judge(one_collapse, "C4b").verdict.startswith("not judged")
+
+
+def test_logit_dynamics_claims_and_the_dynamics_evaluation():
+    spec = experiments.page_spec("msconD/logit_dynamics", "smoke")
+    assert {c.id: c.value for c in spec.claims} == {"M1a": "separation_end", "M1b": "finest_fake_std"}
+    assert spec.gate.baseline == "StyleGAN2" and spec.evaluation("objects").n == spec.n_eval
+    dynamics = spec.evaluation("dynamics")
+    assert dict(dynamics.options) == {"measure": "logits"}
+    with pytest.raises(ValueError, match="names its measure"):
+        experiments.Evaluation("dynamics")
+    with pytest.raises(ValueError, match="needs n >= 1"):
+        experiments.Evaluation("metrics")
+    assert dict(experiments.Evaluation.dynamics("overfitting", threshold=0.3).options) == {
+        "measure": "overfitting", "threshold": 0.3}

@@ -101,3 +101,35 @@ def test_logit_trends_measure_drift_separation_and_fake_spread():
         logit_trends(_history(), tail=0)
     with pytest.raises(ValueError, match="two logged"):
         logit_trends(_history()[:1])
+
+
+def test_overfitting_record_counts_an_event_never_reached_as_the_runs_length():
+    from gancl.metrics import overfitting_record
+
+    record = overfitting_record(_history(), threshold=0.22)
+    assert record["overfit_step"] == 500 and record["overfit_censored"] is False
+    assert record["final_acc_gap"] == pytest.approx(0.45)
+    assert record["collapse_step"] == 600 and record["collapse_censored"] is False
+    never = overfitting_record(_history(), threshold=0.9)
+    assert never["overfit_step"] == 900 and never["overfit_censored"] is True  # censored at the last logged step
+    calm = pd.DataFrame(_history()).assign(**{"eval/fd": lambda d: d["eval/fd"].where(d["step"] < 600, 12.0)})
+    kept = overfitting_record(calm, threshold=0.22)
+    assert kept["collapse_step"] == 900 and kept["collapse_censored"] is True
+    without_fd = overfitting_record(pd.DataFrame(_history()).drop(columns="eval/fd"), threshold=0.22)
+    assert math.isnan(without_fd["collapse_step"])
+    with pytest.raises(ValueError, match="acc/train_real"):
+        overfitting_record([{"step": 0, "acc/train_real": 1.0, "acc/val_real": math.nan}])
+
+
+def test_logit_dynamics_record_reads_the_widest_separation_growth_and_finest_branch():
+    from gancl.metrics import DYNAMICS, logit_dynamics_record
+
+    record = logit_dynamics_record(_history())
+    # final output: separation 2.2 -> 2.7; branch 16: 1.0; branch 8 has no std (NaN, skipped)
+    assert record["separation_end"] == pytest.approx(2.7)
+    assert record["separation_growth"] == pytest.approx(0.5)
+    assert record["finest_fake_std"] == pytest.approx(0.5)  # the 16x16 branch, the finest
+    single = pd.DataFrame(_history())[["step", "images_seen"] + [f"logits/final/{s}/{t}" for s in ("real", "fake")
+                                                                  for t in ("mean", "std")]]
+    assert math.isnan(logit_dynamics_record(single)["finest_fake_std"])
+    assert set(DYNAMICS) == {"overfitting", "logits"}

@@ -253,8 +253,11 @@ def test_judge_outcomes_on_known_effects():
     row = noisy.pairs.iloc[0]
     assert noisy.verdict == "inconclusive" and row["n"] == 2 and row["mde"] > abs(row["effect"])
     assert "could not be detected with 2 seeds" in noisy.sentences()[0]
-    one = tables.judge(runs({"a": 1.0, "b": 3.0}, seeds=1), [("a", "b")], "lower").pairs.iloc[0]
+    single = tables.judge(runs({"a": 1.0, "b": 3.0}, seeds=1), [("a", "b")], "lower")
+    one = single.pairs.iloc[0]
     assert one["outcome"] == "inconclusive" and np.isnan(one["ci_low"])
+    assert single.sentences() == [f"a vs b: effect {one['effect']:.3g} in the paper's direction (inconclusive: "
+                                  "1 seed gives no interval)"]
     with pytest.raises(ValueError, match="delta=-1"):
         tables.judge(null, [("a", "b")], "lower", delta=-1)
 

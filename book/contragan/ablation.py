@@ -124,14 +124,14 @@ pd.DataFrame(rows).set_index("id").round(3)
 from gancl.book import glue
 
 paper_fid = tables.paper_values("contragan_t4", metric="FID", key="id")
-cmp_all = tables.compare(paper_fid, results, value="fd")
+cmp_all = spec.compare(paper_fid, results, value="fd")
 glue("t4_verdict_all", cmp_all.verdict)
 glue("t4_tau", f"{cmp_all.kendall_tau:.2f}")
 cmp_all.style(caption=f"FD (domain) here vs the paper's FID. {cmp_all.summary}.")
 
 # %%
 claims = list(spec.claim("C5").pairs)  # declared with the page's spec
-cmp_claims = tables.compare(paper_fid, results, value="fd", pairs=claims)
+cmp_claims = spec.compare(paper_fid, results, value="fd", pairs=claims)
 glue("t4_verdict_claims", cmp_claims.verdict)
 cmp_claims.pairs
 
@@ -190,9 +190,9 @@ fd_std = results.groupby("config")["fd"].std()
 
 def effect(better: str, worse: str) -> str:
     """'helps' / 'hurts' / 'makes no resolved difference' for the change from row ``worse`` to row ``better``."""
-    outcome = tables.compare(paper_fid, results, value="fd", pairs=[(better, worse)]).pairs["outcome"].iloc[0]
+    outcome = spec.compare(paper_fid, results, value="fd", pairs=[(better, worse)]).pairs["outcome"].iloc[0]
     delta = fd[better] - fd[worse]
-    word = {"agrees": "helps", "reversed": "hurts"}.get(outcome, "makes no resolved difference")
+    word = {"agrees": "helps", "reversed": "hurts", "not judged": "is not judged"}.get(outcome, "makes no resolved difference")
     return f"{word} ({worse} {fd[worse]:.2f} -> {better} {fd[better]:.2f}, {delta:+.2f})"
 
 

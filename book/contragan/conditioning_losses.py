@@ -96,8 +96,8 @@ results[["config", "seed", "fd", "class_consistency", "precision", "recall"]].ro
 # %%
 from gancl.book import glue
 
-cmp_cifar = tables.compare(paper_cifar, results, value="fd")
-cmp_tiny = tables.compare(paper_tiny, results, value="fd")
+cmp_cifar = spec.compare(paper_cifar, results, value="fd")
+cmp_tiny = spec.compare(paper_tiny, results, value="fd")
 glue("t1_verdict_cifar", cmp_cifar.verdict)
 glue("t1_verdict_tiny", cmp_tiny.verdict)
 glue("t1_tau_cifar", f"{cmp_cifar.kendall_tau:.2f}")

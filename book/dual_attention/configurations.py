@@ -127,13 +127,13 @@ print("paper's order, best first:", orderings)
 
 paper_fid = tables.paper_values("dual_t3", dataset="CelebA")
 done = results.dropna(subset=["fd"])
-cmp_all = tables.compare(paper_fid, done, value="fd")
+cmp_all = spec.compare(paper_fid, done, value="fd")
 glue("t3_verdict_all", cmp_all.verdict)
 glue("t3_tau", f"{cmp_all.kendall_tau:.2f}")
 cmp_all.style(caption=f"FD (domain) here vs the paper's FID (CelebA). {cmp_all.summary}.")
 
 # %%
-cmp_claim = tables.compare(paper_fid, done, value="fd", pairs=list(spec.claim("D3").pairs))
+cmp_claim = spec.compare(paper_fid, done, value="fd", pairs=list(spec.claim("D3").pairs))
 glue("t3_verdict_claim", cmp_claim.verdict)
 cmp_claim.pairs
 

@@ -123,8 +123,8 @@ from gancl.book import glue
 
 rows = []
 for n, runs_of_size in results.dropna(subset=["fd"]).groupby("size"):
-    checked = tables.check_orderings(runs_of_size.assign(config=runs_of_size["method"]), [(methods[1], methods[0])],
-                                     value="fd")
+    checked = spec.check_orderings(runs_of_size.assign(config=runs_of_size["method"]), [(methods[1], methods[0])],
+                                   value="fd", gate_on=results)
     rows.append({"size": int(n), **checked.iloc[0].to_dict()})
 by_size = pd.DataFrame(rows).set_index("size")
 glue("t4_verdict", tables.verdict_of(by_size["outcome"]))

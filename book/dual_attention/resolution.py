@@ -141,7 +141,7 @@ print("claims hold in the paper on:", [name for name, ok in held.items() if ok])
 paper_fid = per_dataset["CelebA"].loc[[label for label in order if label in per_dataset.index]]
 paper_fid = paper_fid.rename("FID")
 paper_fid.attrs["better"] = "lower"
-cmp = tables.compare(paper_fid, results.dropna(subset=["fd"]), value="fd", pairs=claims)
+cmp = spec.compare(paper_fid, results.dropna(subset=["fd"]), value="fd", pairs=claims)
 glue("t6_verdict", cmp.verdict)
 cmp.style(caption=f"FD (domain) here vs the paper's FID (CelebA). {cmp.summary}.")
 

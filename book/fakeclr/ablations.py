@@ -136,7 +136,7 @@ for n in all_sizes:
         continue
     reference = tables.paper_values("fakeclr_t1", key="method", dataset=ffhq[n])
     reproduced = results_t1[results_t1["size"] == n].assign(config=lambda d: d["method"]).rename(columns={"fd": "value"})
-    comparisons_t1[n] = tables.compare(reference, reproduced.dropna(subset=["value"]))
+    comparisons_t1[n] = spec.compare(reference, reproduced.dropna(subset=["value"]), gate_on=results)
 overview_t1 = pd.DataFrame([{"size": n, "paper column": ffhq[n], "verdict": c.verdict,
                              "kendall_tau": round(c.kendall_tau, 2), "summary": c.summary}
                             for n, c in comparisons_t1.items()])
@@ -178,9 +178,11 @@ n_t5 = configs_t5[next(iter(configs_t5))].data.count
 reference_t5 = paper_t5[(paper_t5["dataset"] == ffhq[n_t5]) & (paper_t5["metric"] == "FID")]
 reference_t5 = reference_t5.set_index("config")["value"].rename("FID")
 reference_t5.attrs["better"] = "lower"
-comparison_t5 = tables.compare(reference_t5, results_t5.rename(columns={"fd": "value"}).dropna(subset=["value"]))
+comparison_t5 = spec.compare(reference_t5, results_t5.rename(columns={"fd": "value"}).dropna(subset=["value"]),
+                             gate_on=results)
 labels_t5 = list(configs_t5)
-steps_t5 = tables.check_orderings(results_t5.dropna(subset=["fd"]), list(spec.claim("F4").pairs), value="fd")
+steps_t5 = spec.check_orderings(results_t5.dropna(subset=["fd"]), list(spec.claim("F4").pairs), value="fd",
+                                gate_on=results)
 glue("t5_verdict", comparison_t5.verdict)
 glue("t5_steps_verdict", tables.verdict_of(steps_t5["outcome"]))
 display(comparison_t5.style(caption=f"Table 5 at {n_t5} images against {ffhq[n_t5]}"))

@@ -149,7 +149,7 @@ summary_runs.groupby("config")[columns].agg(lambda v: tables.mean_std(v, "{:.3g}
 claimed = list(spec.claim("F1").pairs)  # declared with the page's spec
 checks = []
 for value in ("step_mean_inverted", "step_mean_random", "inversion_mse"):
-    checked = tables.check_orderings(summary_runs, claimed, value=value)
+    checked = spec.check_orderings(summary_runs, claimed, value=value, gate_on=results)
     checks.append(checked.assign(measure=value))
 checks = pd.concat(checks, ignore_index=True)
 glue("interp_verdict", tables.verdict_of(checks["outcome"]))

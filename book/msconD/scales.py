@@ -201,13 +201,13 @@ per_class.round(1)
 # %%
 largest = order[-1]
 scale_pairs = list(spec.claim("M2a").pairs)  # the ladder of scales, claimed best first (the page's spec)
-checked_scales = tables.check_orderings(results, scale_pairs, value="object_fd")
+checked_scales = spec.check_orderings(results, scale_pairs, value="object_fd")
 contrastive_pairs = list(spec.claim("M2b").pairs)
-checked_contrastive = tables.check_orderings(results, contrastive_pairs, value="object_fd")
+checked_contrastive = spec.check_orderings(results, contrastive_pairs, value="object_fd")
 verdict_scales = tables.verdict_of(checked_scales["outcome"])
 verdict_contrastive = tables.verdict_of(checked_contrastive["outcome"])
-scene_scales = tables.check_orderings(results, scale_pairs, value="fd")
-scene_contrastive = tables.check_orderings(results, contrastive_pairs, value="fd")
+scene_scales = spec.check_orderings(results, scale_pairs, value="fd")
+scene_contrastive = spec.check_orderings(results, contrastive_pairs, value="fd")
 
 
 def account(verdict: str, checked) -> str:

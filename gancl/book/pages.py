@@ -190,7 +190,7 @@ def literal_default(declared: dict[str, Any], name: str, fallback: Any = None) -
 
 def page_problems(nb) -> list[str]:
     """Every way the notebook breaks the page convention (empty when it follows it)."""
-    problems = []
+    problems = ungated_verdicts(nb)
     code = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     if not code or code[0][1].source.strip() != COLAB_CELL.strip():
         problems.append("its first code cell must be gancl.book.COLAB_CELL verbatim (copy it from book/_template.py)")
@@ -211,6 +211,25 @@ def page_problems(nb) -> list[str]:
     if "environment_line(" not in code[-1][1].source:
         problems.append("its last code cell must print gancl.book.environment_line(device) (copy it from "
                         "book/_template.py)")
+    return problems
+
+
+#: Verdict functions a page must call through its spec (PageSpec.judge / compare / check_orderings), which apply the
+#: page's regime gate: called directly they would judge generators that have not learned the data.
+UNGATED_VERDICTS = ("tables.judge(", "tables.compare(", "tables.check_orderings(")
+
+
+def ungated_verdicts(nb) -> list[str]:
+    """One problem per code cell of ``nb`` that judges orderings around the page's regime gate."""
+    problems = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        called = [name for name in UNGATED_VERDICTS if name in cell.source]
+        if called:
+            problems.append(f"cell {index} calls {', '.join(n.rstrip('(') for n in called)} directly; judge through "
+                            "the page's spec (spec.judge, spec.compare, spec.check_orderings) so its regime gate "
+                            "applies")
     return problems
 
 

@@ -27,8 +27,9 @@ CLAIMS = {c.id: c for c in (
                     "either alone", "contragan/conditioning_losses"),
     RegisteredClaim("C3", "ContraGAN", "Table 2", "ContraGAN matches or beats ACGAN and ProjGAN across backbones",
                     None),
-    RegisteredClaim("C4", "ContraGAN", "Fig. 3", "2C delays D's overfitting and the collapse of training",
+    RegisteredClaim("C4a", "ContraGAN", "Fig. 3", "2C delays the discriminator's overfitting to its training images",
                     "contragan/stability"),
+    RegisteredClaim("C4b", "ContraGAN", "Fig. 3", "2C delays the collapse of training", "contragan/stability"),
     RegisteredClaim("C5", "ContraGAN", "Table 4", "2C helps at both batch sizes, APS does not replace class "
                     "embeddings, CR helps further, a larger batch helps", "contragan/ablation"),
     RegisteredClaim("D1", "Dual attention", "supp. Table 1", "the dual contrastive loss beats the binary loss on two "
@@ -42,8 +43,10 @@ CLAIMS = {c.id: c for c in (
                     "the smallest", "dual_attention/data_size"),
     RegisteredClaim("D6", "Dual attention", "supp. Table 7", "the combined configuration is best on limited data",
                     None),
-    RegisteredClaim("M1", "MsConD", "supp. Fig. 2", "single-output logits drift apart; multi-scale outputs and the "
-                    "contrastive term keep them close", "msconD/logit_dynamics"),
+    RegisteredClaim("M1a", "MsConD", "supp. Fig. 2", "multi-scale outputs keep real and fake logits closer than a "
+                    "single-output D does", "msconD/logit_dynamics"),
+    RegisteredClaim("M1b", "MsConD", "supp. Fig. 2", "the contrastive term steadies the fake logits at the finest "
+                    "scale", "msconD/logit_dynamics"),
     RegisteredClaim("M2a", "MsConD", "supp. Fig. 1", "each added scale lowers object-level FD (without the "
                     "contrastive term)", "msconD/scales"),
     RegisteredClaim("M2b", "MsConD", "supp. Fig. 1", "the per-scale contrastive term lowers object-level FD at each "
@@ -59,7 +62,9 @@ CLAIMS = {c.id: c for c in (
 )}
 
 
-def claim(claim_id: str, pairs, value: str = "fd", better: str = "lower", delta=None) -> Claim:
+def claim(claim_id: str, pairs, value: str = "fd", better: str = "lower", delta=None, censored=None) -> Claim:
     """The registered claim ``claim_id`` as a page judges it: its statement from :data:`CLAIMS` (one wording for the
-    page and the Results page) and the orderings ``pairs`` it implies on the page's ``value``."""
-    return Claim(claim_id, CLAIMS[claim_id].statement, tuple(pairs), value=value, better=better, delta=delta)
+    page and the Results page) and the orderings ``pairs`` it implies on the page's ``value`` (``censored``: the
+    column flagging values that are only a bound, see :class:`Claim`)."""
+    return Claim(claim_id, CLAIMS[claim_id].statement, tuple(pairs), value=value, better=better, delta=delta,
+                 censored=censored)

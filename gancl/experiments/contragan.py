@@ -12,7 +12,7 @@ from gancl.experiments.claims import claim
 from gancl.experiments.registry import preset, register_table
 from gancl.experiments.scales import base_config, page_overrides, scale
 from gancl.experiments.scales import seeds as resolve_seeds
-from gancl.experiments.spec import PageSpec, data_gate, metrics_evaluation, page
+from gancl.experiments.spec import Evaluation, PageSpec, data_gate, metrics_evaluation, page
 from gancl.train.config import RunConfig
 
 #: ContraGAN's budget at `small`: 500 steps of a 32-channel SN-DCGAN at batch 64 (about 2.5 min a run on 2 CPU cores),
@@ -80,6 +80,8 @@ CONTRAGAN_FIG3 = {"smoke": {"count": 64, "steps": 60, "diag_every": 10, "fd_ever
                   "paper": {"count": None, "steps": 100_000, "diag_every": 1000, "fd_every": 2000, "fd_count": 10_000}}
 CONTRAGAN_FIG3_RUNS = {"ProjGAN": "contragan/projgan", "ContraGAN": "contragan/2c"}
 CONTRAGAN_FIG3_SEEDS = {"small": (0, 1)}  # the paper's figure shows one run per method; two here
+#: D overfits when its accuracy on training reals exceeds that on held-out reals by more than this (Fig. 3's reading)
+STABILITY_ACC_GAP = 0.5
 
 
 def contragan_table1(scale_name: str, dataset: Optional[str] = None, data_dir: Optional[str] = None,
@@ -147,5 +149,14 @@ def _ablation(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> Pag
 
 @page("contragan/stability")
 def _stability(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpec:
-    return PageSpec("contragan/stability", scale, contragan_fig3(scale, dataset, data_dir, steps),
-                    resolve_seeds(scale, seeds, CONTRAGAN_FIG3_SEEDS), (metrics_evaluation(scale),))
+    configs = contragan_fig3(scale, dataset, data_dir, steps)
+    logged = configs["ProjGAN"].eval
+    # A delay shorter than the interval an event is logged at cannot be seen: that interval is the smallest effect
+    # worth reporting. An event a run never reaches counts as the run's length (censored).
+    claims = (claim("C4a", [("ContraGAN", "ProjGAN")], value="overfit_step", better="higher",
+                    delta=float(logged.diag_every), censored="overfit_censored"),
+              claim("C4b", [("ContraGAN", "ProjGAN")], value="collapse_step", better="higher",
+                    delta=float(logged.fd_every), censored="collapse_censored"))
+    return PageSpec("contragan/stability", scale, configs, resolve_seeds(scale, seeds, CONTRAGAN_FIG3_SEEDS),
+                    (metrics_evaluation(scale), Evaluation.dynamics("overfitting", threshold=STABILITY_ACC_GAP)),
+                    claims, gate=data_gate("ProjGAN", configs["ProjGAN"].data.name))

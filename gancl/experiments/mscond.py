@@ -87,8 +87,15 @@ def msconD_scales(scale_name: str, dataset: Optional[str] = None, data_dir: Opti
 
 @page("msconD/logit_dynamics")
 def _logit_dynamics(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpec:
-    return PageSpec("msconD/logit_dynamics", scale, msconD_fig2(scale, dataset, data_dir, steps),
-                    resolve_seeds(scale, seeds, MSCOND_SEEDS), (metrics_evaluation(scale),))
+    configs = msconD_fig2(scale, dataset, data_dir, steps)
+    claims = (claim("M1a", [("MultiscaleD", "StyleGAN2"), ("MsConD", "StyleGAN2")], value="separation_end"),
+              claim("M1b", [("MsConD", "MultiscaleD")], value="finest_fake_std"))
+    metrics = metrics_evaluation(scale)
+    # the object evaluation feeds the scenes gate (recognised objects per image); it is shared with the scales
+    # page's runs through the run cache
+    return PageSpec("msconD/logit_dynamics", scale, configs, resolve_seeds(scale, seeds, MSCOND_SEEDS),
+                    (metrics, Evaluation("objects", metrics.n), Evaluation.dynamics("logits")), claims,
+                    gate=data_gate("StyleGAN2", configs["StyleGAN2"].data.name))
 
 
 @page("msconD/scales")

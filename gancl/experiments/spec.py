@@ -19,7 +19,9 @@ from typing import Callable, Optional
 
 from gancl.train.config import RunConfig
 
-EVALUATION_KINDS = ("metrics", "objects", "ppl", "interpolation", "memorisation")
+EVALUATION_KINDS = ("metrics", "objects", "ppl", "interpolation", "memorisation", "dynamics")
+#: kinds that sample the generator and need a sample count ``n`` ("dynamics" reads the run's history)
+SAMPLING_KINDS = ("metrics", "objects", "ppl", "interpolation", "memorisation")
 
 
 @dataclass(frozen=True)
@@ -30,9 +32,12 @@ class Evaluation:
         conditional: :meth:`RunResult.evaluate`), "objects" (object- and scene-level FD on multi-object data:
         :meth:`RunResult.evaluate_objects`), "ppl" (perceptual path length in ``space``:
         :meth:`RunResult.evaluate_ppl`), "interpolation" (inversions and path smoothness, FakeCLR Fig. 1/6:
-        :meth:`RunResult.evaluate_interpolation`) or "memorisation" (the share of samples nearer to a training
-        image than to a held-out one: :meth:`RunResult.evaluate_memorisation`).
-    n: samples (metrics, objects), endpoint pairs (ppl) or inverted training images (interpolation).
+        :meth:`RunResult.evaluate_interpolation`), "memorisation" (the share of samples nearer to a training
+        image than to a held-out one: :meth:`RunResult.evaluate_memorisation`) or "dynamics" (numbers read from
+        the run's training history, ``options`` naming one of :data:`gancl.metrics.DYNAMICS`: "overfitting"
+        for ContraGAN Fig. 3, "logits" for MsConD supplement Fig. 2; see :meth:`dynamics`).
+    n: samples (metrics, objects, memorisation), endpoint pairs (ppl) or inverted training images
+        (interpolation); unused (0) for "dynamics".
     extractor: the feature extractor of "metrics" ("domain" offline, "inception" with weights on disk).
     space: "z" or "w" for "ppl".
     options: further settings as (name, value) pairs (interpolation: invert_steps, frames, threshold,
@@ -40,7 +45,7 @@ class Evaluation:
     """
 
     kind: str
-    n: int
+    n: int = 0
     extractor: str = "domain"
     space: str = "w"
     options: tuple = ()
@@ -48,10 +53,23 @@ class Evaluation:
     def __post_init__(self):
         if self.kind not in EVALUATION_KINDS:
             raise ValueError(f"evaluation kind {self.kind!r} is unknown; choose one of {EVALUATION_KINDS}")
-        if self.n < 1:
+        if self.kind in SAMPLING_KINDS and self.n < 1:
             raise ValueError(f"evaluation {self.kind!r} needs n >= 1, got {self.n}")
+        if self.kind == "dynamics":
+            from gancl.metrics import DYNAMICS
+
+            measure = dict(self.options).get("measure")
+            if measure not in DYNAMICS:
+                raise ValueError(f"a dynamics evaluation names its measure, one of {sorted(DYNAMICS)}: "
+                                 f"options=(('measure', name),); got {measure!r}")
         if self.kind == "ppl" and self.space not in ("z", "w"):
             raise ValueError(f"PPL space {self.space!r}: use 'z' or 'w'")
+
+    @classmethod
+    def dynamics(cls, measure: str, **settings) -> "Evaluation":
+        """The training-dynamics record ``measure`` ("overfitting" or "logits", :data:`gancl.metrics.DYNAMICS`)
+        with its ``settings`` (e.g. threshold=0.5), read from each run's history."""
+        return cls("dynamics", options=(("measure", measure), *sorted(settings.items())))
 
     def check(self, config: RunConfig) -> None:
         """Refuse, before any training, a configuration this measurement cannot be made on."""
@@ -75,6 +93,11 @@ class Evaluation:
         if self.kind == "memorisation":
             record = run.evaluate_memorisation(self.n, force=force)
             return {"memorised_share": record["memorised_share"]}
+        if self.kind == "dynamics":  # cheap, from the history: nothing to cache
+            from gancl.metrics import DYNAMICS
+
+            settings = dict(self.options)
+            return DYNAMICS[settings.pop("measure")](run.history(), **settings)
         record = run.evaluate_ppl(self.space, self.n, force=force)
         return {f"ppl_{self.space}": record["ppl"], f"ppl_{self.space}_std": record["ppl_std"],
                 "ppl_distance": record["distance"]}
@@ -92,6 +115,10 @@ class Claim:
     better: str = "lower"
     #: the smallest effect worth reporting (None: twice the page's evaluation noise of ``value``)
     delta: Optional[float] = None
+    #: for a value that is the step of an event (overfitting, collapse): the column saying a run never reached it
+    #: and its value is only the run's length. When no run of the claim's pairs reached it, the claim is not
+    #: judged: equal lengths would read as "no effect" where nothing was observed.
+    censored: Optional[str] = None
 
     def __post_init__(self):
         if self.better not in ("lower", "higher"):
@@ -206,10 +233,37 @@ class PageSpec:
         if delta is None:
             noise = results.attrs.get("evaluation_noise", {}).get(claim.value)
             delta = claim.delta if claim.delta is not None else (2 * noise if noise else None)
-        failure = self.gate.failure(results) if self.gate is not None else None
+        failure = self.gate_failure(results)
+        if failure is None and claim.censored is not None:
+            involved = results[results["config"].isin({label for pair in claim.pairs for label in pair})]
+            if len(involved) and involved[claim.censored].astype(bool).all():
+                failure = f"no run reached the event within its budget ({claim.value} censored at the run's length)"
         if failure is not None:
             return tables.not_judged(claim.pairs, failure, confidence, delta)
         return tables.judge(results, claim.pairs, claim.better, delta, confidence, value=claim.value)
+
+    def gate_failure(self, results) -> Optional[str]:
+        """Why ``results`` (one row per run, with a ``config`` column) may not be judged: the gate's failure
+        ("<measure> <value> below <threshold>"), or None when they pass it or the page has no gate."""
+        return self.gate.failure(results) if self.gate is not None else None
+
+    def compare(self, paper, reproduced, *, gate_on=None, **options):
+        """:func:`gancl.tables.compare` (the paper's values beside the runs', and its orderings judged) behind the
+        page's regime gate: when the gate's baseline in ``gate_on`` (default: ``reproduced``; pass the page's full
+        results when ``reproduced`` is a subset or renamed) has not learned the data, the values are shown and
+        every ordering is "not judged". A page judges only through its spec, so no verdict escapes the gate."""
+        from gancl import tables
+
+        failure = self.gate_failure(reproduced if gate_on is None else gate_on)
+        return tables.compare(paper, reproduced, not_judged_because=failure, **options)
+
+    def check_orderings(self, reproduced, pairs, *, gate_on=None, **options):
+        """:func:`gancl.tables.check_orderings` (orderings a paper claims without comparable values) behind the
+        page's regime gate, as :meth:`compare`."""
+        from gancl import tables
+
+        failure = self.gate_failure(reproduced if gate_on is None else gate_on)
+        return tables.check_orderings(reproduced, pairs, not_judged_because=failure, **options)
 
     @classmethod
     def of(cls, configs: dict, seeds, n_eval: int = 2000, extractor: str = "domain", evaluate: bool = True,

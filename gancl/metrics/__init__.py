@@ -10,15 +10,16 @@ Pure functions on features: :func:`frechet_distance`, :func:`kernel_inception_di
 :func:`density_coverage`. On generators: :func:`evaluate_generator`, :func:`perceptual_path_length`,
 :func:`interpolation_smoothness`, :func:`invert`. On run histories (column names in
 :mod:`gancl.metrics.diagnostics`): :func:`logit_gap`, :func:`logit_trends`, :func:`accuracy_gap`,
-:func:`spectral_norms`, :func:`best_step`, :func:`detect_collapse`, :func:`summarize`; taken while training
+:func:`spectral_norms`, :func:`best_step`, :func:`detect_collapse`, :func:`summarize`, and per-run records of
+the dynamics a claim compares (:func:`overfitting_record`, :func:`logit_dynamics_record`); taken while training
 (:mod:`gancl.metrics.training`): :func:`logit_statistics_row`, :func:`authenticity_accuracy`,
 :func:`layer_spectral_norms`, :class:`FDOverTime`. On multi-object scenes:
 :func:`evaluate_objects` (object-level FD on located object crops, MsConD supplement Fig. 1).
 """
 
-from gancl.metrics.diagnostics import (AccuracyGap, Collapse, accuracy_gap, best_step, detect_collapse,
-                                       history_frame, logit_gap, logit_outputs, logit_statistics, logit_trends,
-                                       spectral_norms, summarize)
+from gancl.metrics.diagnostics import (DYNAMICS, AccuracyGap, Collapse, accuracy_gap, best_step, detect_collapse,
+                                       history_frame, logit_dynamics_record, logit_gap, logit_outputs,
+                                       logit_statistics, logit_trends, overfitting_record, spectral_norms, summarize)
 from gancl.metrics.domain import (DomainClassifier, DomainConfig, DomainExtractor, default_config, domain_extractor,
                                   load_or_train, train_domain_classifier)
 from gancl.metrics.evaluate import (EvalResult, balanced_labels, class_consistency, evaluate_features,
@@ -53,7 +54,8 @@ __all__ = [
     "random_endpoints",
     "history_frame", "logit_outputs", "logit_statistics", "logit_gap", "logit_trends", "accuracy_gap",
     "AccuracyGap",
-    "spectral_norms", "best_step", "detect_collapse", "Collapse", "summarize",
+    "spectral_norms", "best_step", "detect_collapse", "Collapse", "summarize", "overfitting_record",
+    "logit_dynamics_record", "DYNAMICS",
     "evaluate_objects", "crop_agreement", "locate_objects", "object_crops", "localisation_accuracy", "ObjectLocations",
     "require_object_boxes",
     "logit_statistics_row", "layer_spectral_norms", "authenticity_accuracy", "FDOverTime",

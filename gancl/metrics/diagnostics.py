@@ -253,3 +253,50 @@ def summarize(history, fd_metric: str = "eval/fd", acc_threshold: float = 0.1) -
         c = detect_collapse(df, fd_metric)
         out.update(best_fd_step=c.best_step, best_fd=c.best_value, collapsed=c.collapsed, collapse_step=c.step)
     return out
+
+
+def overfitting_record(history, threshold: float = 0.5) -> dict:
+    """ContraGAN Fig. 3 as numbers a claim can compare across runs (one flat record per run).
+
+    ``overfit_step``: the first logged step where D's accuracy on its training reals exceeds that on held-out reals
+    by more than ``threshold`` (:func:`accuracy_gap`); a run in which that never happens gets its last logged step,
+    so a delay is counted as at least the run's length (right-censored: ``overfit_censored`` says so; the comparison
+    then understates a delay, it never invents one). ``collapse_step``: the first step of a collapse
+    (:func:`detect_collapse` on ``eval/fd``), censored in the same way (``collapse_censored``); NaN without FD
+    evaluations during training. ``final_acc_gap``: the gap at the last logged step.
+    """
+    df = history_frame(history)
+    last = int(df["step"].max())
+    gap = accuracy_gap(df, threshold)
+    if gap.frame.empty:
+        raise ValueError("the history has no step with both acc/train_real and acc/val_real")
+    record = {"overfit_step": float(gap.first_step if gap.first_step is not None else last),
+              "overfit_censored": gap.first_step is None, "final_acc_gap": float(gap.frame["gap"].iloc[-1]),
+              "collapse_step": np.nan, "collapse_censored": np.nan}
+    if "eval/fd" in df.columns and df["eval/fd"].notna().any():
+        collapse = detect_collapse(df, "eval/fd")
+        record.update(collapse_step=float(collapse.step if collapse.collapsed else last),
+                      collapse_censored=not collapse.collapsed)
+    return record
+
+
+def logit_dynamics_record(history, tail: float = 0.5) -> dict:
+    """MsConD supplement Fig. 2 as numbers a claim can compare across runs (one flat record per run), from
+    :func:`logit_trends` over the last ``tail`` share of the logged steps.
+
+    ``separation_end``: the largest real-fake separation (gap over the pooled std, in size) of any of D's outputs:
+    how far apart D keeps real and fake logits where it keeps them furthest (the paper: multi-scale outputs keep
+    them close). ``separation_growth``: the final output's separation at the end minus at the start (the paper:
+    a single-output D's logits drift apart). ``finest_fake_std``: the std of the fake logits at D's finest scale
+    branch (the paper: the contrastive term steadies it); NaN for a D without branches.
+    """
+    trends = logit_trends(history, tail).set_index("output")
+    branches = [o for o in trends.index if o.isdigit()]
+    finest = max(branches, key=int) if branches else None
+    return {"separation_end": float(trends["separation_end"].abs().max()),
+            "separation_growth": float(trends.at["final", "separation_end"] - trends.at["final", "separation_start"]),
+            "finest_fake_std": float(trends.at[finest, "fake_std_end"]) if finest else np.nan}
+
+
+#: The per-run records of training dynamics an Evaluation of kind "dynamics" can ask for, by name.
+DYNAMICS = {"overfitting": overfitting_record, "logits": logit_dynamics_record}
