@@ -20,9 +20,10 @@ from typing import Optional, Union
 
 from gancl.models import ModelConfig
 
-def _added_later(default):
-    """A config field added after runs were cached: out of :meth:`RunConfig.identity` while at its default."""
-    return field(default=default, metadata={"added_later": True})
+def _added_later(default, omit_at=None):
+    """A config field added after runs were cached: out of :meth:`RunConfig.identity` while at its default (or,
+    for a derived setting, while it resolves to ``omit_at``, the behaviour every cached run had)."""
+    return field(default=default, metadata={"added_later": True, "omit_at": default if omit_at is None else omit_at})
 
 
 AUTO = "auto"
@@ -45,7 +46,8 @@ ADV_LOSSES = ("hinge", "nonsat", "dual_contrastive")
 COND_LOSSES = ("none", "proj", "acgan", "pnca", "ntxent", "eq7", "2c")
 INSTANCE_MODES = ("none", "real", "fake", "perturbation")
 KEY_PRECISIONS = ("float32", "bfloat16")
-MIXED_PRECISION = ("no", "fp16", "bf16")
+MIXED_PRECISION = ("no", "fp16", "bf16", "auto")
+MEMORY_FORMATS = ("contiguous", "channels_last", "auto")
 DTYPES = ("float32", "float64")
 
 
@@ -168,10 +170,15 @@ class RunConfig:
     loss: LossConfig = field(default_factory=LossConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
-    mixed_precision: str = "no"
+    #: autocast of matrix products and convolutions: "no" (float32), "bf16", "fp16", or "auto": bf16 where the
+    #: device computes it faster (measured on CPUs; see gancl.train.precision), float32 elsewhere
+    mixed_precision: str = "auto"
     #: dtype of the parameters, optimizer state and float inputs: "float32", or "float64" for numerical checks (two
     #: runs that differ only in the order of their reductions, e.g. two processes against one, then agree to ~1e-13)
     dtype: str = _added_later("float32")
+    #: layout of images and conv weights: "contiguous" (NCHW), "channels_last" (NHWC), or "auto" (the faster one on
+    #: the device, see gancl.train.precision); resolved, it is part of the run's identity unless contiguous
+    memory_format: str = _added_later("auto", omit_at="contiguous")
     # below: how the run is watched and stored; not part of its identity
     checkpoint_every: int = 500
     progress: bool = True
@@ -179,12 +186,22 @@ class RunConfig:
 
     _NOT_IDENTITY = ("name", "checkpoint_every", "progress", "tracker")
 
-    def resolved(self) -> "RunConfig":
+    def resolved(self, device: Optional[str] = "auto") -> "RunConfig":
         """A copy with every derived setting computed from the others: ``loss.r1_gamma="auto"`` from the resolution
         and the batch, ``loss.instance_queue="auto"`` from ``data.count``, a fractional ``loss.augment_ramp`` from
-        ``optim.steps``. The one place these are derived; the trainer and :meth:`identity` use the result."""
+        ``optim.steps``, and ``mixed_precision`` / ``memory_format`` "auto" from what is fast on ``device``
+        (:func:`gancl.train.precision.fast_settings`; ``device=None`` leaves them "auto"). The one place these are
+        derived; the trainer and :meth:`identity` use the result."""
         l, o = self.loss, self.optim
         changes = {}
+        if device is not None and AUTO in (self.mixed_precision, self.memory_format):
+            from gancl.train.precision import fast_settings
+
+            fast = fast_settings(device, self.dtype)
+            if self.mixed_precision == AUTO:
+                changes["mixed_precision"] = fast.mixed_precision
+            if self.memory_format == AUTO:
+                changes["memory_format"] = fast.memory_format
         if l.r1_gamma == AUTO:
             changes["loss.r1_gamma"] = r1_gamma_heuristic(self.data.resolution, o.batch_size)
         if l.instance_queue == AUTO:
@@ -205,7 +222,7 @@ class RunConfig:
         for name, value in (("loss.r1_gamma", self.loss.r1_gamma), ("loss.instance_queue", self.loss.instance_queue)):
             if isinstance(value, str) and value != AUTO:
                 raise ValueError(f"{name}={value!r}: give a number or 'auto'")
-        self.resolved()._validate_resolved()
+        self.resolved(device=None)._validate_resolved()  # the device's precision is not measured to validate
         return self
 
     def _validate_resolved(self) -> None:
@@ -223,7 +240,9 @@ class RunConfig:
             (self.mixed_precision in MIXED_PRECISION,
              f"mixed_precision {self.mixed_precision!r} is unknown; choose one of {MIXED_PRECISION}"),
             (self.dtype in DTYPES, f"dtype {self.dtype!r} is unknown; choose one of {DTYPES}"),
-            (self.dtype == "float32" or self.mixed_precision == "no",
+            (self.memory_format in MEMORY_FORMATS,
+             f"memory_format {self.memory_format!r} is unknown; choose one of {MEMORY_FORMATS}"),
+            (self.dtype == "float32" or self.mixed_precision in ("no", AUTO),
              f"dtype={self.dtype!r} computes in {self.dtype}: it needs mixed_precision='no'"),
             (o.steps > 0 and o.batch_size > 0 and o.n_dis > 0, "optim.steps, batch_size and n_dis must be positive"),
             (l.temperature > 0 and l.instance_temperature > 0 and l.ms_temperature > 0, "temperatures must be > 0"),
@@ -254,27 +273,28 @@ class RunConfig:
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
-    def identity(self) -> dict:
-        """The fields that can change a run's results, derived settings resolved (``"auto"`` and the number it
-        stands for name the same run); a field declared with :func:`_added_later` is left out while it holds its
-        default, so adding a setting does not rename every cached run."""
-        config = self.resolved()
+    def identity(self, device: str = "auto") -> dict:
+        """The fields that can change a run's results, derived settings resolved (``"auto"`` and the value it
+        stands for on ``device`` name the same run: a bf16 run and a float32 run are different runs); a field
+        declared with :func:`_added_later` is left out while it holds its default, so adding a setting does not
+        rename every cached run."""
+        config = self.resolved(device)
         d = config.to_dict()
         for k in self._NOT_IDENTITY:
             d.pop(k, None)
         for f in dataclasses.fields(config):
-            if f.metadata.get("added_later") and getattr(config, f.name) == f.default:
+            if f.metadata.get("added_later") and getattr(config, f.name) == f.metadata["omit_at"]:
                 d.pop(f.name)
         for name in ("data", "model", "loss", "optim", "eval"):
             part = getattr(config, name)
             for f in dataclasses.fields(part):
-                if f.metadata.get("added_later") and getattr(part, f.name) == f.default:
+                if f.metadata.get("added_later") and getattr(part, f.name) == f.metadata["omit_at"]:
                     d[name].pop(f.name)
         return d
 
-    def run_id(self, seed: int) -> str:
+    def run_id(self, seed: int, device: str = "auto") -> str:
         """A short stable hash of (identity, seed): the name of the run's folder in the run cache."""
-        blob = json.dumps({"config": self.identity(), "seed": int(seed)}, sort_keys=True, default=list)
+        blob = json.dumps({"config": self.identity(device), "seed": int(seed)}, sort_keys=True, default=list)
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
     @classmethod

@@ -195,7 +195,8 @@ class RunResult:
     @property
     def compute(self) -> dict:
         """What the run cost and when it ran, for a page's compute table."""
-        keys = ("device", "processes", "steps", "images_seen", "wall_time", "seconds_per_step", "g_params", "d_params")
+        keys = ("device", "precision", "processes", "steps", "images_seen", "wall_time", "seconds_per_step",
+                "g_params", "d_params")
         return {"run": self.config.name, "seed": self.seed, **{k: self.summary.get(k) for k in keys},
                 "finished_at": self.finished_at}
 
@@ -204,13 +205,14 @@ def _interpolation_stem(inverted, invert_steps, frames, threshold, random_paths)
     return f"interpolation-i{inverted}-s{invert_steps}-f{frames}-t{threshold:g}-r{random_paths}"
 
 
-def run_path(config: RunConfig, seed: int, root=None) -> Path:
-    return Path(root or runs_dir()) / config.run_id(seed)
+def run_path(config: RunConfig, seed: int, root=None, device: str = "auto") -> Path:
+    """The folder of (config, seed) trained on ``device`` (its "auto" precision resolves per device)."""
+    return Path(root or runs_dir()) / config.run_id(seed, device)
 
 
-def load_run(config: RunConfig, seed: int, root=None) -> Optional[RunResult]:
-    """The finished run of (config, seed) if the cache holds one, else None."""
-    path = run_path(config, seed, root)
+def load_run(config: RunConfig, seed: int, root=None, device: str = "auto") -> Optional[RunResult]:
+    """The finished run of (config, seed) on ``device`` if the cache holds one, else None."""
+    path = run_path(config, seed, root, device)
     result = path / "result.json"
     if not result.exists():
         return None
@@ -230,7 +232,9 @@ def train(config: RunConfig, seed: int = 0, force: bool = False, device: str = "
 
     from gancl.train.trainer import NonFiniteLossError
 
-    config.validate()
+    # precision and layout "auto" become what is fast on this device here, so the run's folder, its trainer and its
+    # RunResult all see the settings it computes in
+    config = config.validate().resolved(device)
     path = run_path(config, seed, root)
     if not force:
         done = load_run(config, seed, root)
@@ -314,9 +318,9 @@ def run_lock(path: Path):
             fcntl.lockf(handle, fcntl.LOCK_UN)
 
 
-def diverged_run(config: RunConfig, seed: int, root=None) -> Optional[dict]:
+def diverged_run(config: RunConfig, seed: int, root=None, device: str = "auto") -> Optional[dict]:
     """``{"step", "message"}`` when (config, seed) stopped on a non-finite loss, else None."""
-    path = run_path(config, seed, root) / "diverged.json"
+    path = run_path(config, seed, root, device) / "diverged.json"
     return json.loads(path.read_text()) if path.exists() else None
 
 
@@ -377,7 +381,7 @@ def train_grid(spec, seeds=None, force: bool = False, device: str = "auto", root
         except NonFiniteLossError as error:
             if on_diverge == "raise":
                 raise
-            rows.append({"config": name, "seed": seed, "run_id": config.run_id(seed), "diverged": True,
+            rows.append({"config": name, "seed": seed, "run_id": config.run_id(seed, device), "diverged": True,
                          "diverged_at": error.step})
             continue
         runs[(name, seed)] = run

@@ -69,6 +69,19 @@ def _stream(seed: int, name: str) -> torch.Generator:
     return torch.Generator().manual_seed(int(seed) * 1000 + offset)
 
 
+def output_in(out: DOutput, dtype: torch.dtype) -> DOutput:
+    """``out`` with every floating tensor (logits, embeddings, per-scale maps) in ``dtype``; differentiable, and
+    free when they already are."""
+    def cast(value):
+        if isinstance(value, torch.Tensor):
+            return value.to(dtype) if value.is_floating_point() else value
+        if isinstance(value, dict):
+            return {k: cast(v) for k, v in value.items()}
+        return value
+
+    return DOutput(**{f.name: cast(getattr(out, f.name)) for f in dataclasses.fields(out)})
+
+
 def split_output(out: DOutput, sizes: list) -> list:
     """Cut one DOutput of a concatenated batch into one DOutput per segment (sizes along the batch dimension)."""
     parts = [dict() for _ in sizes]
@@ -123,7 +136,8 @@ class Trainer:
             from accelerate import Accelerator
             from accelerate.utils import DistributedDataParallelKwargs, set_seed
 
-        config = self.cfg = config.validate().resolved()  # every derived setting a number from here on
+        # every derived setting a value from here on, precision and memory layout those of this device
+        config = self.cfg = config.validate().resolved(device)
         self.seed = int(seed)
         self.run_dir = Path(run_dir)
         log_with = _tracker(config.tracker)
@@ -131,7 +145,10 @@ class Trainer:
         unused = unused_outputs(config.loss, config.model)
         ddp = DistributedDataParallelKwargs(broadcast_buffers=False, find_unused_parameters=bool(unused))
         _reset_accelerate_state()
-        self.acc = Accelerator(cpu=(device == "cpu"), mixed_precision=config.mixed_precision, kwargs_handlers=[ddp],
+        # bf16 autocast is gancl's own (_autocast), so a forward can leave it (R1); accelerate's mixed precision would
+        # wrap every prepared model's forward in autocast for good. fp16 needs accelerate's gradient scaler.
+        accelerate_precision = "fp16" if config.mixed_precision == "fp16" else "no"
+        self.acc = Accelerator(cpu=(device == "cpu"), mixed_precision=accelerate_precision, kwargs_handlers=[ddp],
                                log_with=log_with, project_dir=str(self.run_dir))
         self.world, self.rank = self.acc.num_processes, self.acc.process_index
         if config.optim.batch_size % self.world:
@@ -157,6 +174,9 @@ class Trainer:
             torch.manual_seed(self.seed)
             # initialised in float32 whatever the dtype, so a float64 run starts from the float32 run's weights
             G, D = build_generator(config.model).to(self.dtype), build_discriminator(config.model).to(self.dtype)
+        # NHWC weights make the convolutions read NHWC (inputs are converted in sample_reals; G's outputs follow)
+        self.memory_format = torch.channels_last if config.memory_format == "channels_last" else torch.contiguous_format
+        G, D = G.to(memory_format=self.memory_format), D.to(memory_format=self.memory_format)
         # the global RNG feeds what gancl does not draw itself (StyleGAN2 noise inputs): seeded per process, and
         # saved/restored with the checkpoint by accelerate
         set_seed(self.seed, device_specific=True)
@@ -197,6 +217,7 @@ class Trainer:
         if self.cfg.data.mirror:
             flip = self._local(torch.rand(n, generator=generator) < 0.5)
             images = torch.where(flip[:, None, None, None], images.flip(3), images)
+        images = images.contiguous(memory_format=self.memory_format)
         return images.to(self.device, non_blocking=True), self.train_set.labels[idx].to(self.device)
 
     def sample_latents(self):
@@ -230,14 +251,16 @@ class Trainer:
         return self._local(perturbed).to(z.device)
 
     # ---------------------------------------------------------------- forwards
-    def _discriminate(self, D, batches: dict, refs: Optional[torch.Tensor]) -> dict:
+    def _discriminate(self, D, batches: dict, refs: Optional[torch.Tensor], full_precision: bool = False) -> dict:
         """One D forward over several named batches, name -> (images, labels), concatenated (D has no batch
-        coupling); returns name -> DOutput."""
+        coupling); returns name -> DOutput in the run's dtype (float32: under autocast D's outputs come out in bf16,
+        and the losses reduce them in float32). ``full_precision`` runs the forward without autocast (R1)."""
         x = torch.cat([images for images, _ in batches.values()])
         y = torch.cat([labels for _, labels in batches.values()])
         ref = None if refs is None else refs.repeat(len(batches), 1, 1, 1)
-        with self.acc.autocast():
+        with self._autocast(enabled=not full_precision):
             out = D(x, y if self.num_classes else None, ref=ref)
+        out = output_in(out, self.dtype)
         return dict(zip(batches, split_output(out, [images.shape[0] for images, _ in batches.values()])))
 
     def _refs(self) -> Optional[torch.Tensor]:
@@ -252,7 +275,7 @@ class Trainer:
         obj = self.objective
         real, y_real = self.sample_reals(self.gens["data"])
         z, y_fake = self.sample_latents()
-        with torch.no_grad(), self.acc.autocast():
+        with torch.no_grad(), self._autocast():
             fake = self.g_plain(z, y_fake if self.num_classes else None).to(self.dtype)
         batches = {"real": (self.augment(real), y_real), "fake": (self.augment(fake), y_fake)}
         r1 = obj.r1_due(self.step)
@@ -260,7 +283,9 @@ class Trainer:
             batches["real"] = (batches["real"][0].detach().requires_grad_(True), y_real)
         if obj.needs_view():
             batches["view"] = (self.view(real), y_real)
-        out = self._discriminate(self.D, batches, self._refs())
+        # R1 differentiates D twice (its gradient with respect to the reals, then that gradient's norm): in bf16 the
+        # penalty would carry bf16's 3 significant digits, so its (lazy, every r1_every steps) forward is float32
+        out = self._discriminate(self.D, batches, self._refs(), full_precision=bool(r1))
         key = None
         if obj.instance is not None:
             source = {"real": (real, y_real), "fake": (fake, y_fake), "perturbed fake": (z, y_fake)}
@@ -284,7 +309,7 @@ class Trainer:
         z, y_fake = self.sample_latents()
         self.d_plain.requires_grad_(False)
         try:
-            with self.acc.autocast():
+            with self._autocast():
                 fake = self.G(z, y_fake if self.num_classes else None)
             batches = {"fake": (self.augment(fake), y_fake)}
             if obj.g_needs_view():
@@ -316,10 +341,19 @@ class Trainer:
         or (``perturb``) of the fakes of the perturbed latents z + eps, ``images`` then being the latents z."""
         with self._key_autocast():
             if perturb:
-                with self.acc.autocast():
+                with self._autocast():
                     images = self.g_plain(self.perturb(images), labels if self.num_classes else None).to(self.dtype)
             keys = self._discriminate(self.D_momentum, {"key": (self.view(images), labels)}, self._refs())
             return keys["key"].instance_proj.to(self.dtype)
+
+    def _autocast(self, enabled: bool = True):
+        """The run's autocast: bf16 around matrix products and convolutions when ``mixed_precision`` is "bf16"
+        (parameters stay float32), accelerate's for "fp16", none for "no" or when not ``enabled``."""
+        if not enabled or self.cfg.mixed_precision == "no":
+            return contextlib.nullcontext()
+        if self.cfg.mixed_precision == "bf16":
+            return torch.autocast(self.device.type, dtype=torch.bfloat16)
+        return self.acc.autocast()
 
     def _key_autocast(self):
         """bf16 autocast around the key path when ``loss.instance_key_precision`` asks for it: keys are targets
@@ -511,6 +545,7 @@ class Trainer:
             "status": "finished",
             "finished_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "run_id": self.cfg.run_id(self.seed),
+            "precision": f"{self.cfg.mixed_precision}/{self.cfg.memory_format}",
             "seed": self.seed,
             "steps": self.step,
             "images_seen": self.step * o.batch_size * o.n_dis,
