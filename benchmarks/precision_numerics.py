@@ -1,0 +1,81 @@
+"""Does bf16 + channels_last train the same generators as float32? Paired runs, measured, at `small`.
+
+For ContraGAN's 2C (SN-DCGAN, the ContraGAN pages' budget) and the compact StyleGAN2 of the Dual-attention pages
+(their baseline, "no ref. attention", with its lazy R1), it trains each seed twice, in float32 (contiguous) and in
+bf16 autocast with channels_last, on the same seeds (same data order, latents and augmentations: common random
+numbers), measures both EMA generators with the page metrics (FD, precision and recall in the domain features, 2000
+samples), and reports for each measure the per-seed difference bf16 - float32: its mean, a 90% paired t-interval
+and the seed-to-seed std of the float32 runs. The numerics hold when the interval contains 0 or lies within the
+seed-to-seed spread (|ci| <= std): bf16 then moves results less than choosing another seed does.
+
+Runs go to the run cache (``GANCL_RUNS``), so the float32 runs are the pages' own and a second call only measures.
+
+    python benchmarks/precision_numerics.py [--seeds 5] [--family contragan] [--scale small]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+import pandas as pd
+from scipy import stats
+
+from gancl import experiments
+from gancl.experiments.spec import PageSpec, metrics_evaluation
+from gancl.train import train_grid
+
+SETTINGS = {"float32": ("no", "contiguous"), "bf16+cl": ("bf16", "channels_last")}
+MEASURES = ("fd", "precision", "recall")
+
+
+def family_configs(scale: str) -> dict:
+    """family -> the configuration a page trains (ContraGAN Table 1's 2C; Dual Table 6's baseline)."""
+    return {"contragan/2c": experiments.contragan_table1(scale)["2C (ContraGAN)"],
+            "stylegan2 (dual baseline)": experiments.dual_table6(scale)["no ref. attention"]}
+
+
+def paired_differences(table: pd.DataFrame, measure: str, confidence: float = 0.90) -> dict:
+    """bf16 - float32 per seed of ``measure``: mean, ``confidence`` t-interval, and the float32 seed-to-seed std."""
+    wide = table.pivot(index="seed", columns="config", values=measure).dropna()
+    diff = wide["bf16+cl"] - wide["float32"]
+    n = len(diff)
+    se = diff.std(ddof=1) / math.sqrt(n) if n > 1 else math.nan
+    t = stats.t.ppf(1 - (1 - confidence) / 2, n - 1) if n > 1 else math.nan
+    low, high = diff.mean() - t * se, diff.mean() + t * se
+    spread = wide["float32"].std(ddof=1)
+    holds = (low <= 0 <= high) or max(abs(low), abs(high)) <= spread
+    return {"measure": measure, "seeds": n, "float32": wide["float32"].mean(), "bf16+cl": wide["bf16+cl"].mean(),
+            "difference": diff.mean(), "ci_low": low, "ci_high": high, "seed std (float32)": spread,
+            "holds": bool(holds)}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--scale", default="small", choices=experiments.SCALE_NAMES[:2])
+    p.add_argument("--seeds", type=int, default=5)
+    p.add_argument("--family", default="", help="only families whose name contains this")
+    args = p.parse_args()
+    rows = []
+    for family, config in family_configs(args.scale).items():
+        if args.family not in family:
+            continue
+        configs = {name: config.replace(mixed_precision=mp, memory_format=layout)
+                   for name, (mp, layout) in SETTINGS.items()}
+        spec = PageSpec("precision_numerics", args.scale, configs, list(range(args.seeds)),
+                        (metrics_evaluation(args.scale),), noise_seeds=0)
+        table, _ = train_grid(spec, device="cpu")
+        seconds = table.groupby("config")["seconds_per_step"].mean()
+        print(f"\n{family}: {config.optim.steps} steps at batch {config.optim.batch_size}; seconds per step "
+              f"float32 {seconds['float32']:.3f}, bf16+cl {seconds['bf16+cl']:.3f}", flush=True)
+        for measure in MEASURES:
+            rows.append({"family": family, **paired_differences(table, measure)})
+        print(pd.DataFrame([r for r in rows if r["family"] == family]).drop(columns="family").round(4).to_string(
+            index=False), flush=True)
+    summary = pd.DataFrame(rows)
+    verdict = "hold" if summary["holds"].all() else "do NOT hold"
+    print(f"\nThe numerics {verdict} for every measure (interval containing 0 or within the seed-to-seed spread).")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,148 @@
+"""Training-step throughput of every model family the pages use, float32 against the default precision, side by side.
+
+For each family (SN-DCGAN and SN-ResNet with ContraGAN's 2C head, the compact StyleGAN2 with its lazy R1, MsConD's
+multi-scale contrastive D, FakeCLR's full step) it times one training step (``n_dis`` D steps and a G step, EMA
+included) through gancl's trainer in each precision setting, in alternating rounds (each round times every setting
+once, so machine noise hits all alike), and reports the fastest of the rounds (noise only adds time). FLOPs per
+step are counted once with ``torch.utils.flop_counter`` (matrix products and convolutions, forward and backward),
+so each time also gives GFLOP/s and its share of the machine's matmul peak, measured here in float32 and bf16.
+
+Settings: ``float32`` (no autocast, contiguous), ``bf16+cl`` (bf16 autocast, channels_last) and ``default``
+(``mixed_precision`` and ``memory_format`` "auto", as this machine resolves them, see gancl.train.precision; when it
+resolves to one of the two others it is not timed twice). Targets of the throughput issue, on a CPU that computes
+bf16 natively: default >= 1.8x float32 on the DCGAN and ResNet steps, >= 1.25x on the StyleGAN2 steps, DCGAN at
+>= 60% of the matching peak (FakeCLR against its baseline: ``benchmarks/fakeclr.py``).
+
+    python benchmarks/throughput.py [--scale small] [--rounds 3] [--steps 4] [--filter dcgan]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from gancl import experiments
+from gancl.train import Trainer
+from gancl.train.precision import fast_settings
+
+#: family -> (preset, overrides, target speed-up of the default over float32 on a bf16-native CPU)
+FAMILIES = {
+    "SN-DCGAN (2C)": ("contragan/2c", {}, 1.8),
+    "SN-ResNet (2C)": ("contragan/2c", {"model.arch": "resnet"}, 1.8),
+    "StyleGAN2 (lazy R1)": ("dual/stylegan2", {}, 1.25),
+    "MsConD D": ("msconD/msconD", {}, 1.25),
+    "FakeCLR (full step)": ("fakeclr/fakeclr", {}, 1.25),
+}
+SETTINGS = {"float32": ("no", "contiguous"), "bf16+cl": ("bf16", "channels_last")}
+
+
+def trainer_for(preset: str, scale: str, overrides: dict, precision: tuple, folder: str) -> Trainer:
+    config = experiments.preset(preset, scale, **{
+        "progress": False, "tracker": None, "eval.diag_every": 0, "eval.fd_every": 0, "checkpoint_every": 0,
+        "mixed_precision": precision[0], "memory_format": precision[1], **overrides})
+    return Trainer(config, 0, folder, device="cpu")
+
+
+def one_step(trainer: Trainer) -> None:
+    for _ in range(trainer.cfg.optim.n_dis):
+        trainer.d_step()
+    trainer.g_step()
+    trainer.step += 1
+
+
+def seconds_per_step(preset, scale, overrides, precision, steps) -> float:
+    with tempfile.TemporaryDirectory() as folder:
+        trainer = trainer_for(preset, scale, overrides, precision, folder)
+        one_step(trainer), one_step(trainer)  # warm-up, and step 0's lazy regularisers
+        start = time.perf_counter()
+        for _ in range(steps):
+            one_step(trainer)
+        return (time.perf_counter() - start) / steps
+
+
+def flops_per_step(preset, scale, overrides) -> float:
+    """FLOPs of one float32 step with no lazy regulariser due (the steps between R1's)."""
+    with tempfile.TemporaryDirectory() as folder:
+        trainer = trainer_for(preset, scale, overrides, SETTINGS["float32"], folder)
+        one_step(trainer)
+        counter = FlopCounterMode(display=False)
+        # the per-module breakdown's tracker hooks every module's inputs and fails on the step's tensors that require
+        # grad inside no_grad blocks; the total needs no breakdown
+        counter.mod_tracker = _GlobalOnly()
+        with counter:
+            one_step(trainer)
+        return counter.get_total_flops()
+
+
+class _GlobalOnly:
+    """Stands in for FlopCounterMode's module tracker: every count goes to "Global"."""
+
+    parents = {"Global"}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *args):
+        return False
+
+
+def matmul_peak(dtype: torch.dtype, n: int = 2048, repeats: int = 5) -> float:
+    """GFLOP/s of the fastest of ``repeats`` n x n x n matrix products in ``dtype``."""
+    a, b = torch.randn(n, n).to(dtype), torch.randn(n, n).to(dtype)
+    a @ b
+    best = min(_timed(lambda: a @ b) for _ in range(repeats))
+    return 2 * n ** 3 / best / 1e9
+
+
+def _timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--scale", default="small", choices=experiments.SCALE_NAMES[:2])
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--steps", type=int, default=4)
+    p.add_argument("--filter", default="", help="only families whose name contains this (case-insensitive)")
+    args = p.parse_args()
+
+    default = fast_settings("cpu")
+    settings = dict(SETTINGS)
+    if (default.mixed_precision, default.memory_format) not in settings.values():
+        settings["default"] = (default.mixed_precision, default.memory_format)
+    chosen = next(name for name, value in {**settings}.items()
+                  if value == (default.mixed_precision, default.memory_format))
+    peak = {"no": matmul_peak(torch.float32), "bf16": matmul_peak(torch.bfloat16)}
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; matmul peak float32 {peak['no']:.0f} "
+          f"GFLOP/s, bf16 {peak['bf16']:.0f} GFLOP/s ({peak['bf16'] / peak['no']:.2f}x)")
+    print(f"'auto' resolves to {default.mixed_precision}/{default.memory_format} here ({default.source}): the "
+          f"default is the '{chosen}' column\n")
+    families = {k: v for k, v in FAMILIES.items() if args.filter.lower() in k.lower()}
+    header = f"{'family':22s} {'GFLOP':>6s}" + "".join(f" {name + ' ms':>13s} {'%peak':>6s}" for name in settings)
+    print(header + f" {'bf16+cl / fp32':>15s} {'default / fp32':>15s} {'target':>7s}")
+    for family, (preset, overrides, target) in families.items():
+        flops = flops_per_step(preset, args.scale, overrides)
+        times = {name: [] for name in settings}
+        for _ in range(args.rounds):
+            for name, precision in settings.items():
+                times[name].append(seconds_per_step(preset, args.scale, overrides, precision, args.steps))
+        best = {name: min(t) for name, t in times.items()}
+        row = f"{family:22s} {flops / 1e9:6.1f}"
+        for name, precision in settings.items():
+            share = flops / best[name] / 1e9 / peak[precision[0] if precision[0] in peak else "no"]
+            row += f" {best[name] * 1e3:13.0f} {share:6.0%}"
+        fast = best["float32"] / best["bf16+cl"]
+        speedup = best["float32"] / best[chosen]
+        print(row + f" {fast:14.2f}x {speedup:14.2f}x {target:6.2f}x", flush=True)
+    print("\nspeed-up = float32 time / setting's time (higher is faster); %peak = GFLOP/s over the matmul peak of the "
+          "setting's precision")
+
+
+if __name__ == "__main__":
+    main()
