@@ -305,6 +305,11 @@ def test_book_reuses_current_notebooks_and_reexecutes_stale_ones(tmp_path, execu
 
     build_book(root, "small", build=False, progress=False)
     assert calls == []  # same source digest and scale: reused
+    # a new repository in _config.yml reaches a reused notebook's Colab cell without re-executing it
+    (root / "_config.yml").write_text("title: t\nrepository:\n  url: https://example.org/fork/gancl\n  branch: b\n")
+    build_book(root, "small", build=False, progress=False)
+    first = next(c for c in nbformat.read(str(stored), as_version=4).cells if c.cell_type == "code")
+    assert calls == [] and '"https://example.org/fork/gancl"' in first.source and '"b"' in first.source
     build_book(root, "small", rerun=True, build=False, progress=False)
     build_book(root, "smoke", build=False, progress=False)  # smoke always executes
     page.write_text(page.read_text() + "\n# %%\n1\n")

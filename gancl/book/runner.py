@@ -168,6 +168,25 @@ def prepare_page(page: str | Path):
     return nb
 
 
+def refresh_colab_cell(notebook: str | Path, root: str | Path | None = None) -> bool:
+    """Write the repository of ``_config.yml`` (under ``root``, default: the notebook's book root) into the Colab
+    cell of an executed notebook that names another one, without re-executing it (outside Colab the cell does
+    nothing, so no output depends on it). Returns whether the notebook changed."""
+    import nbformat
+
+    notebook = Path(notebook)
+    nb = nbformat.read(str(notebook), as_version=4)
+    colab = next((cell for cell in nb.cells if cell.cell_type == "code"), None)
+    wanted = colab_cell(*repository(root if root is not None else book_root(notebook)))
+    if colab is None or colab.source == wanted:
+        return False
+    colab.source = wanted
+    partial = notebook.with_name(f".{notebook.stem}.running.ipynb")
+    nbformat.write(nb, str(partial))
+    os.replace(partial, notebook)
+    return True
+
+
 def run_page(
     page: str | Path,
     parameters: dict[str, Any] | None = None,

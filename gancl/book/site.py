@@ -24,7 +24,7 @@ from typing import Any
 
 from gancl.book.pages import PUBLISHED_SCALE, SCALES
 from gancl.book.results import RESULTS_NAME, write_results_page
-from gancl.book.runner import executed_path, is_current, run_page, scale_root
+from gancl.book.runner import executed_path, is_current, refresh_colab_cell, run_page, scale_root
 from gancl.book.status import STATUS_NAME, write_status_page
 
 #: The pages ``gancl book`` writes from the executed notebooks (no source)
@@ -137,7 +137,8 @@ def build_book(root: str | Path = ".", scale: str = PUBLISHED_SCALE, *, rerun: b
         target = executed_path(page, scale)
         label = f"[{number}/{len(pages)}] {page.relative_to(root)}"
         if scale != "smoke" and not rerun and is_current(target, page, scale):
-            print(f"{label}: up to date, reusing {target.relative_to(root)}", flush=True)
+            renamed = " (its Colab cell now names _config.yml's repository)" if refresh_colab_cell(target) else ""
+            print(f"{label}: up to date, reusing {target.relative_to(root)}{renamed}", flush=True)
             continue
         print(f"{label}: executing at scale {scale}", flush=True)
         start = time.perf_counter()
