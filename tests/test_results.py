@@ -23,6 +23,7 @@ def test_results_page_lists_every_claim_with_what_its_page_found(tmp_path):
     judged = {c.id: spec.judge(pd.DataFrame(rows), c.id) for c in spec.claims}
     records = claim_records(spec, judged)
     assert [r["id"] for r in records] == ["C1", "C2"] and records[0]["pairs"][0]["n"] == 3
+    assert records[0]["gate"] == "2C (ContraGAN): precision >= 0.5, recall >= 0.3"  # for the Status page
     _judged_notebook(tmp_path / "page.ipynb", records)
     found = collect_claims([tmp_path / "page.ipynb", tmp_path / "missing.ipynb"])
     assert set(found) == {"C1", "C2"}

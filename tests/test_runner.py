@@ -17,6 +17,7 @@ from gancl.book.pages import COLAB_CELL, REQUIRED_PARAMETERS
 from gancl.book.runner import is_current, source_digest
 
 FIXTURE_PAGE = Path(__file__).parent / "fixtures" / "page.py"
+REPO = Path(__file__).resolve().parents[1]
 
 
 def cli(argv: list[str]) -> int:
@@ -101,6 +102,31 @@ def test_successful_run_writes_the_executed_notebook(executed_fixture):
     assert not is_current(executed_fixture, FIXTURE_PAGE, "small")
 
 
+def test_progress_bars_and_warnings_go_to_the_terminal_not_the_notebook(tmp_path, capfd):
+    """The kernel's stderr is the runner's: tqdm's bar and Python's warnings reach the terminal, and the stored
+    notebook holds only what the page prints or displays. The kernel starts without ipykernel's warning about
+    unencrypted TCP."""
+    output = run_page(FIXTURE_PAGE, {"seeds": 1}, output=tmp_path / "page.ipynb", progress=False)
+    outputs = [o for c in nbformat.read(str(output), as_version=4).cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.get("name") == "stderr"]
+    assert "fixture runs" not in str(outputs) and "fixture warning" not in str(outputs)
+    err = capfd.readouterr().err
+    assert "fixture runs: 100%" in err and "UserWarning: fixture warning for the terminal" in err
+    assert "without encryption" not in err and "WARNING" not in err, err
+
+
+def test_page_kernels_talk_encrypted_or_over_ipc(monkeypatch):
+    import zmq
+
+    from gancl.book.runner import _kernel_manager_class
+
+    if zmq.has("curve"):
+        assert _kernel_manager_class()().transport_encryption == "auto"
+    monkeypatch.setattr(zmq, "has", lambda feature: False)
+    manager = _kernel_manager_class()()
+    assert manager.transport == "ipc" and manager.transport_encryption == "disabled"
+
+
 def test_plain_papermill_runs_the_executed_notebook(executed_fixture, tmp_path):
     import papermill
 
@@ -140,17 +166,46 @@ def test_executed_path_inside_and_outside_a_book(tmp_path):
     page = tmp_path / "book" / "contragan" / "ablation.py"
     page.parent.mkdir(parents=True)
     page.write_text("")
-    assert executed_path(page, "small") == tmp_path / "book" / "_executed" / "small" / "contragan" / "ablation.ipynb"
+    # the published scale beside the source (URL book/contragan/ablation.html); other scales in their own root
+    assert executed_path(page, "small") == page.with_suffix(".ipynb")
+    assert executed_path(page, "smoke") == tmp_path / "_build" / "smoke" / "book" / "contragan" / "ablation.ipynb"
+    assert executed_path(page, "paper") == tmp_path / "_build" / "paper" / "book" / "contragan" / "ablation.ipynb"
     loose = tmp_path / "elsewhere" / "p.py"
     assert executed_path(loose, "smoke") == loose.parent / "_executed" / "smoke" / "p.ipynb"
 
 
+def _retag(text: str, first_line: str, marker: str) -> str:
+    """Give the cell starting with ``first_line`` the cell marker ``marker``."""
+    before, _, after = text.partition("\n" + first_line)
+    return before.rsplit("\n", 1)[0] + "\n" + marker + "\n" + first_line + after
+
+
 @pytest.mark.parametrize("edit, problem", [
     (lambda t: t.replace(COLAB_CELL, "import sys"), "first code cell must be gancl.book.COLAB_CELL"),
+    (lambda t: t.replace("GANCL_BRANCH", "BRANCH"), "first code cell must be gancl.book.COLAB_CELL"),
+    (lambda t: _retag(t, COLAB_CELL.splitlines()[0], "# %%"), "Colab cell must be tagged remove-cell"),
     (lambda t: t.replace('# %% tags=["parameters"]', "# %%"), "no cell tagged 'parameters'"),
-    (lambda t: t.replace('data_dir = None\n', ""), "does not assign data_dir"),
+    (lambda t: t.replace('# %% tags=["parameters"]', '# %% tags=["parameters", "hide-input"]'),
+     "parameters cell must stay visible"),
+    (lambda t: t.replace('data_dir: "Optional[str]" = None  # folder holding a real data set\n', ""),
+     "does not assign data_dir"),
     (lambda t: t.replace("check_parameters(scale", "print(scale"), "must call gancl.book.check_parameters"),
-    (lambda t: t.replace("print(environment_line(device))", "print(device)"), "must print gancl.book.environment_line"),
+    (lambda t: _retag(t, "from gancl.book import check_parameters", "# %%"),
+     "check_parameters cell must be tagged remove-cell"),
+    (lambda t: t.replace("scale_banner(scale)\n", "scale\n"), "must show gancl.book.scale_banner(scale)"),
+    (lambda t: _retag(t, "from gancl.book import scale_banner", "# %%"),
+     "scale_banner cell must be tagged remove-input"),
+    (lambda t: t.replace("show_environment(device)", "print(device)"), "must call gancl.book.show_environment"),
+    (lambda t: _retag(t, "from gancl.book import show_environment", "# %%"),
+     "(the environment line) must be tagged remove-input"),
+    (lambda t: t.replace("show_compute([", "print([") + "\n# %%\ntrain_grid(spec)\n", "must show the compute"),
+    # papermill's parameter inference (papermill --help-notebook) must read every parameter
+    (lambda t: t.replace("# number of seeds", "# number of seeds; None = the scale's"), "Unable to parse line 2"),
+    (lambda t: t.replace('dataset: str = "shapes"', 'dataset = "shapes"'), "parameter 'dataset' has no type"),
+    (lambda t: t.replace('device: str = "auto"  # auto, cpu, cuda, cuda:N, mps', 'device: str = "auto"'),
+     "parameter 'device' has no comment"),
+    (lambda t: t.replace('seeds: "Optional[Union[int, List[int]]]"', 'seeds: "int | None"'),
+     "papermill does not see parameter 'seeds'"),
 ])
 def test_check_page_names_each_broken_convention(tmp_path, edit, problem):
     page = tmp_path / "page.py"
@@ -158,6 +213,29 @@ def test_check_page_names_each_broken_convention(tmp_path, edit, problem):
     with pytest.raises(ValueError, match="does not follow the page convention") as error:
         check_page(page)
     assert problem in str(error.value)
+
+
+def test_every_page_parameters_cell_reads_in_papermill_without_a_warning(tmp_path, caplog):
+    """papermill's parameter inference (papermill --help-notebook) lists each parameter of each page with its type,
+    default and comment, and warns about nothing."""
+    import logging
+
+    import papermill
+
+    from gancl.book.pages import declared_parameters, iter_pages, read_page
+
+    pages = [*iter_pages(REPO / "book"), REPO / "book" / "_template.py", FIXTURE_PAGE]
+    for page in pages:
+        nb = read_page(page)
+        path = tmp_path / f"{page.stem}.ipynb"
+        nbformat.write(nb, str(path))
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="papermill"):
+            inferred = papermill.inspect_notebook(str(path))
+        assert not caplog.records, (page, [r.getMessage() for r in caplog.records])
+        assert list(inferred) == list(declared_parameters(nb)), page
+        for parameter in inferred.values():
+            assert parameter["inferred_type_name"] not in ("None", "") and parameter["help"], (page, parameter)
 
 
 def test_runner_refuses_a_page_breaking_the_convention(tmp_path):
@@ -206,10 +284,11 @@ def _book(tmp_path: Path) -> tuple[Path, Path]:
     """A book root whose toc lists the fixture page as book/fixture/page."""
     (tmp_path / "_config.yml").write_text("title: t\n")
     (tmp_path / "_toc.yml").write_text(
-        "format: jb-book\nroot: book/intro\nchapters:\n  - file: book/_executed/small/fixture/page\n")
+        "format: jb-book\nroot: book/intro\nchapters:\n  - file: book/fixture/page\n")
     page = tmp_path / "book" / "fixture" / "page.py"
     page.parent.mkdir(parents=True)
     shutil.copy(FIXTURE_PAGE, page)
+    (tmp_path / "book" / "intro.md").write_text("# A book\n")
     return tmp_path, page
 
 
@@ -219,29 +298,46 @@ def test_book_reuses_current_notebooks_and_reexecutes_stale_ones(tmp_path, execu
     monkeypatch.setattr("gancl.book.site.run_page", lambda page, params, scale, output, **kw: calls.append(
         (page.relative_to(root).as_posix(), scale, output.relative_to(root).as_posix())))
     stored = executed_path(page, "small")
-    stored.parent.mkdir(parents=True)
+    stored.parent.mkdir(parents=True, exist_ok=True)
     nb = nbformat.read(str(executed_fixture), as_version=4)
     nb.metadata.gancl.scale = "small"
     nbformat.write(nb, str(stored))
 
     build_book(root, "small", build=False, progress=False)
     assert calls == []  # same source digest and scale: reused
+    # a new repository in _config.yml reaches a reused notebook's Colab cell without re-executing it
+    (root / "_config.yml").write_text("title: t\nrepository:\n  url: https://example.org/fork/gancl\n  branch: b\n")
+    build_book(root, "small", build=False, progress=False)
+    first = next(c for c in nbformat.read(str(stored), as_version=4).cells if c.cell_type == "code")
+    assert calls == [] and '"https://example.org/fork/gancl"' in first.source and '"b"' in first.source
     build_book(root, "small", rerun=True, build=False, progress=False)
     build_book(root, "smoke", build=False, progress=False)  # smoke always executes
     page.write_text(page.read_text() + "\n# %%\n1\n")
     build_book(root, "small", build=False, progress=False)
     assert calls == [
-        ("book/fixture/page.py", "small", "book/_executed/small/fixture/page.ipynb"),
-        ("book/fixture/page.py", "smoke", "book/_executed/smoke/fixture/page.ipynb"),
-        ("book/fixture/page.py", "small", "book/_executed/small/fixture/page.ipynb"),
+        ("book/fixture/page.py", "small", "book/fixture/page.ipynb"),
+        ("book/fixture/page.py", "smoke", "_build/smoke/book/fixture/page.ipynb"),
+        ("book/fixture/page.py", "small", "book/fixture/page.ipynb"),
     ]
+    # each build wrote its scale's Results and Status pages, the published ones beside the pages
+    assert (root / "book/results.md").is_file() and (root / "book/status.md").is_file()
+    assert (root / "_build/smoke/book/results.md").is_file() and (root / "_build/smoke/book/status.md").is_file()
 
 
 def test_book_refuses_a_toc_entry_without_source(tmp_path, capsys):
     root, page = _book(tmp_path)
+    page.with_suffix(".ipynb").write_text("{}")  # an executed notebook is no page source
     page.unlink()
     assert cli(["book", "--root", str(root), "--no-build"]) == 2
-    assert "has no page source" in capsys.readouterr().err
+    assert "_toc.yml entry 'book/fixture/page' has no page source" in capsys.readouterr().err
+
+
+def test_book_refuses_a_toc_entry_in_the_old_layout(tmp_path, capsys):
+    root, page = _book(tmp_path)
+    (root / "_toc.yml").write_text("format: jb-book\nroot: book/intro\nchapters:\n"
+                                   "  - file: book/_executed/small/fixture/page\n")
+    assert cli(["book", "--root", str(root), "--no-build"]) == 2
+    assert "list a page as book/<paper>/<page>" in capsys.readouterr().err
 
 
 def test_page_vocabulary_is_the_librarys():
@@ -253,16 +349,16 @@ def test_page_vocabulary_is_the_librarys():
     assert SCALES is experiments.SCALE_NAMES is names.SCALE_NAMES
 
 
-def test_scales_page_refuses_data_without_object_boxes_before_training(tmp_path):
+def test_scales_page_refuses_data_without_object_boxes_before_training(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANCL_RUNS", str(tmp_path / "runs"))  # the kernel inherits it
     page = Path(__file__).parent.parent / "book" / "msconD" / "scales.py"
     with pytest.raises(PageExecutionError) as caught:
         run_page(page, {"scale": "smoke", "dataset": "shapes"}, output=tmp_path / "scales.ipynb", progress=False)
     assert caught.value.ename == "ValueError" and "object boxes" in caught.value.evalue
-    failed = nbformat.read(str(caught.value.notebook), as_version=4)
-    assert not any("runs:" in str(o) for c in failed.cells if c.cell_type == "code" for o in c.outputs)  # no training
+    assert not list((tmp_path / "runs").rglob("config.json"))  # no training started
 
 
-def test_plan_prints_runs_whose_training_leaves_the_page_nothing_to_train(tmp_path, monkeypatch, capsys):
+def test_plan_prints_runs_whose_training_leaves_the_page_nothing_to_train(tmp_path, monkeypatch, capfd):
     """gancl plan writes a config per configuration and a gancl train line per run; after running the lines (here
     in-process, as an array job would), the page at smoke renders from the run cache without training."""
     import shlex
@@ -272,7 +368,7 @@ def test_plan_prints_runs_whose_training_leaves_the_page_nothing_to_train(tmp_pa
     monkeypatch.setenv("GANCL_RUNS", str(tmp_path / "runs"))
     page = Path(__file__).parent.parent / "book" / "contragan" / "stability.py"
     assert cli(["plan", str(page), "--scale", "smoke", "--out", str(tmp_path / "plan")]) == 0
-    out = capsys.readouterr()
+    out = capfd.readouterr()
     lines = out.out.strip().splitlines()
     assert len(lines) == 2 and all(line.startswith("gancl train --config ") for line in lines)
     assert "2 runs of contragan/stability at smoke" in out.err
@@ -283,9 +379,14 @@ def test_plan_prints_runs_whose_training_leaves_the_page_nothing_to_train(tmp_pa
         assert train_command.run_train_command(args) == 0
     finished = {p.parent: p.stat().st_mtime_ns for p in (tmp_path / "runs").glob("*/result.json")}
     assert len(finished) == 2
-    run_page(page, {"scale": "smoke"}, output=tmp_path / "stability.ipynb", progress=False)
+    capfd.readouterr()
+    executed = run_page(page, {"scale": "smoke"}, output=tmp_path / "stability.ipynb", progress=False)
     assert {p.parent: p.stat().st_mtime_ns for p in (tmp_path / "runs").glob("*/result.json")} == finished
     assert not list((tmp_path / "runs").glob("*/checkpoint"))
+    # the executed smoke page stores no progress bar: train_grid's went to the terminal
+    outputs = str([c.outputs for c in nbformat.read(str(executed), as_version=4).cells if c.cell_type == "code"])
+    assert "runs:" not in outputs and "it/s" not in outputs and "'stderr'" not in outputs
+    assert "runs: 100%" in capfd.readouterr().err
 
 
 def test_plan_refuses_a_parameter_the_page_does_not_have(capsys):

@@ -32,31 +32,41 @@
 # final output alone) is not trained here.
 
 # %% tags=["remove-cell"]
-# In Colab: fetch gancl (with paper_tables/) and install it; elsewhere this cell does nothing.
+# In Colab: clone gancl (with paper_tables/) and install it; elsewhere this cell does nothing. The book build writes
+# _config.yml's repository url and branch below; GANCL_REPOSITORY and GANCL_BRANCH choose another clone.
 import os, subprocess, sys
 if "google.colab" in sys.modules:
-    if not os.path.isdir("/content/gancl"):
-        subprocess.run(["git", "clone", "--depth", "1", "https://github.com/gancl/gancl", "/content/gancl"], check=True)
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "/content/gancl"], check=True)
-    sys.path.insert(0, "/content/gancl")
-    os.chdir("/content/gancl")
+    repository = os.environ.get("GANCL_REPOSITORY", "<repository.url>")
+    branch = os.environ.get("GANCL_BRANCH", "<repository.branch>")
+    checkout = os.environ.get("GANCL_CHECKOUT", "/content/gancl")
+    if not os.path.isdir(checkout):
+        clone = subprocess.run(["git", "clone", "--depth", "1", "--branch", branch, repository, checkout],
+                               capture_output=True, text=True)
+        if clone.returncode != 0:
+            raise RuntimeError(
+                f"could not clone gancl from {repository} (branch {branch}): {clone.stderr.strip()}\n"
+                "Set os.environ['GANCL_REPOSITORY'] (and GANCL_BRANCH) to a gancl repository in a cell above and "
+                "run this cell again; to fix the book, set repository.url in its _config.yml and rebuild it.")
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", checkout], check=True)
+    sys.path.insert(0, checkout)
+    os.chdir(checkout)
 
 # %% tags=["parameters"]
-scale = "small"  # "smoke" (CI, seconds) | "small" (the published book) | "paper" (real data, GPUs)
-seeds = None  # number of seeds, or a list of seeds; None = the default of the scale
-dataset = "scenes"  # embedded: shapes, scenes; real (needs data_dir): cifar10, tiny_imagenet, folder
-data_dir = None  # folder holding the real data set
-device = "auto"  # auto, cpu, cuda, cuda:N, mps
-steps = None  # training steps per run; None = the default of the scale
-force = False  # retrain even when a finished run is in the run cache
+scale: str = "small"  # "smoke" (CI, seconds) | "small" (the published book) | "paper" (real data, GPUs)
+seeds: "Optional[Union[int, List[int]]]" = None  # how many seeds, or a list of seeds; None: the scale's default
+dataset: str = "scenes"  # embedded: shapes, scenes; real (needs data_dir): cifar10, tiny_imagenet, folder
+data_dir: "Optional[str]" = None  # folder holding the real data set
+device: str = "auto"  # auto, cpu, cuda, cuda:N, mps
+steps: "Optional[int]" = None  # training steps per run; None: the scale's default
+force: bool = False  # retrain even when a finished run is in the run cache
 
-# %%
+# %% tags=["remove-cell"]
 from gancl.book import check_parameters
 
 check_parameters(scale=scale, seeds=seeds, dataset=dataset, data_dir=data_dir, device=device, steps=steps,
                  force=force)
 
-# %%
+# %% tags=["remove-input"]
 from gancl.book import scale_banner
 
 scale_banner(scale)
@@ -271,11 +281,13 @@ judged = show_claims(spec, results)
 # ## Compute
 
 # %%
-print(tables.format_compute(results.to_dict("records")))
+from gancl.book import show_compute
+
+show_compute(results.to_dict("records"))
 print(f"Runs finished between {results['finished_at'].min()} and {results['finished_at'].max()} (UTC).")
 
 
 # %% tags=["remove-input"]
-from gancl.book import environment_line
+from gancl.book import show_environment
 
-print(environment_line(device))
+show_environment(device)

@@ -9,6 +9,7 @@ from gancl.book.cli import add_book_commands
 from gancl.book.environment import environment_line
 from gancl.book.pages import (
     COLAB_CELL,
+    colab_cell,
     DATASETS,
     PUBLISHED_SCALE,
     REQUIRED_PARAMETERS,
@@ -19,11 +20,13 @@ from gancl.book.pages import (
     iter_pages,
     scale_banner,
 )
-from gancl.book.runner import PageExecutionError, executed_path, parse_value, run_page
-from gancl.book.site import build_book, build_site, toc_files, toc_pages
+from gancl.book.runner import PageExecutionError, executed_path, parse_value, run_page, scale_root
+from gancl.book.site import build_book, build_site, stage_book, toc_files, toc_pages
+from gancl.book.status import show_compute, show_environment
 
 __all__ = [
     "COLAB_CELL", "DATASETS", "PUBLISHED_SCALE", "REQUIRED_PARAMETERS", "SCALES", "PageExecutionError",
-    "add_book_commands", "build_book", "environment_line", "build_site", "check_page", "check_parameters", "executed_path", "glue",
-    "iter_pages", "parse_value", "run_page", "scale_banner", "toc_files", "toc_pages",
+    "add_book_commands", "build_book", "build_site", "check_page", "check_parameters", "colab_cell",
+    "environment_line", "executed_path", "glue", "iter_pages", "parse_value", "run_page", "scale_banner",
+    "scale_root", "show_compute", "show_environment", "stage_book", "toc_files", "toc_pages",
 ]

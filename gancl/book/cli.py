@@ -25,8 +25,8 @@ def add_book_commands(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("-y", "--parameters-yaml", action="append", default=[], metavar="YAML",
                      help="set page parameters from a YAML mapping, e.g. -y 'seeds: [0, 1, 2]'")
     run.add_argument("--scale", choices=SCALES, help="shorthand for -p scale SCALE")
-    run.add_argument("-o", "--output", type=Path, help="where to write the executed notebook "
-                     "(default: book/_executed/<scale>/<paper>/<page>.ipynb)")
+    run.add_argument("-o", "--output", type=Path, help="where to write the executed notebook (default: "
+                     "book/<paper>/<page>.ipynb at small, _build/<scale>/book/<paper>/<page>.ipynb otherwise)")
     run.set_defaults(func=_run_command)
 
     plan = subparsers.add_parser(
@@ -52,7 +52,8 @@ def add_book_commands(subparsers: argparse._SubParsersAction) -> None:
     book = subparsers.add_parser(
         "book", help="execute every page of _toc.yml, then build the site with jupyter-book",
         description="Execute the pages listed in _toc.yml at one scale (at small and paper, pages whose stored "
-        "executed notebook matches their source are reused; smoke executes all), then run jupyter-book build.",
+        "executed notebook matches their source are reused; smoke executes all), write the Results and Status "
+        "pages, then run jupyter-book build (at small in the repository, otherwise in _build/<scale>/).",
     )
     book.add_argument("--scale", choices=SCALES, default=PUBLISHED_SCALE, help=f"default: {PUBLISHED_SCALE}")
     book.add_argument("--rerun", action="store_true", help="execute every page even when its notebook is current "

@@ -1,7 +1,8 @@
 """What produced a page's numbers: one line naming Python, torch, gancl (version and commit) and the device.
 
-Every executed page prints :func:`environment_line` in its last cell (checked by :func:`gancl.book.check_page`), as
-pymc-examples' watermark does, so a reader of the stored notebook knows which software and which machine made it.
+Every executed page prints :func:`environment_line` in its last cell, through :func:`gancl.book.show_environment`
+(checked by :func:`gancl.book.check_page`), as pymc-examples' watermark does, so a reader of the stored notebook
+knows which software and which machine made it; the Status page lists it for every page.
 """
 
 from __future__ import annotations

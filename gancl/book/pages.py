@@ -3,13 +3,22 @@
 A page is a jupytext py:percent notebook ``book/<paper>/<page>.py``. Its cells follow one convention, checked by
 :func:`check_page` (the runner refuses a page that breaks it, and ``tests/test_site.py`` checks every page):
 
-1. the first code cell is :data:`COLAB_CELL` verbatim: in Colab it clones the repository and installs gancl
-   (``paper_tables/`` is read from the checkout, so a plain ``pip install`` of the package would not be enough);
-   elsewhere it does nothing. It carries the ``remove-cell`` tag, so the rendered book does not show it;
-2. a cell tagged ``parameters`` assigns at least :data:`REQUIRED_PARAMETERS` (papermill injects new values after it);
-3. the first code cell after it calls :func:`check_parameters`, so a bad value fails before any work.
-4. the last code cell prints :func:`gancl.book.environment_line` (Python, torch, gancl commit, device), so a reader
-   of the stored notebook knows what produced its numbers.
+1. the first code cell is :data:`COLAB_CELL`, tagged ``remove-cell`` (the rendered book does not show it): in Colab
+   it clones the repository and installs gancl (``paper_tables/`` is read from the checkout, so a plain ``pip
+   install`` of the package would not be enough); elsewhere it does nothing. The page source holds the cell with
+   the placeholders ``<repository.url>`` and ``<repository.branch>``; the runner writes ``_config.yml``'s
+   ``repository`` settings in their place (:func:`colab_cell`), so the executed notebook that Colab opens clones
+   the repository the book names, and ``_config.yml`` is the one place the URL is set;
+2. a cell tagged ``parameters`` assigns at least :data:`REQUIRED_PARAMETERS` (papermill injects new values after
+   it), each on one line as ``name: type = default  # what it is``, the form papermill's parameter inference reads
+   (``papermill --help-notebook``); the cell stays visible, so a reader can copy it to re-run the page;
+3. the first code cell after it calls :func:`check_parameters`, so a bad value fails before any work; it is tagged
+   ``remove-cell``;
+4. the next code cell shows :func:`scale_banner`, tagged ``remove-input`` (the banner shows, the call does not);
+5. a page that trains (calls ``train_grid``) shows the compute of its runs with
+   :func:`gancl.book.status.show_compute`, which stores it for the Status page;
+6. the last code cell calls :func:`gancl.book.show_environment` (Python, torch, gancl commit, device), tagged
+   ``remove-input``, so a reader of the stored notebook knows what produced its numbers.
 
 ``book/_template.py`` is a page written to this convention; copy it to start a new page.
 """
@@ -25,18 +34,45 @@ from gancl.names import DATASETS, EMBEDDED_DATASETS, PUBLISHED_SCALE, REAL_DATAS
 from gancl.names import SCALE_NAMES as SCALES
 REQUIRED_PARAMETERS = ("scale", "seeds", "dataset", "data_dir", "device", "steps", "force")
 
-REPOSITORY_URL = "https://github.com/gancl/gancl"
 COLAB_CHECKOUT = "/content/gancl"
+#: What the runner writes in place of these in the Colab cell: _config.yml's repository url and branch
+URL_PLACEHOLDER, BRANCH_PLACEHOLDER = "<repository.url>", "<repository.branch>"
 
 COLAB_CELL = f'''\
-# In Colab: fetch gancl (with paper_tables/) and install it; elsewhere this cell does nothing.
+# In Colab: clone gancl (with paper_tables/) and install it; elsewhere this cell does nothing. The book build writes
+# _config.yml's repository url and branch below; GANCL_REPOSITORY and GANCL_BRANCH choose another clone.
 import os, subprocess, sys
 if "google.colab" in sys.modules:
-    if not os.path.isdir("{COLAB_CHECKOUT}"):
-        subprocess.run(["git", "clone", "--depth", "1", "{REPOSITORY_URL}", "{COLAB_CHECKOUT}"], check=True)
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "{COLAB_CHECKOUT}"], check=True)
-    sys.path.insert(0, "{COLAB_CHECKOUT}")
-    os.chdir("{COLAB_CHECKOUT}")'''
+    repository = os.environ.get("GANCL_REPOSITORY", "{URL_PLACEHOLDER}")
+    branch = os.environ.get("GANCL_BRANCH", "{BRANCH_PLACEHOLDER}")
+    checkout = os.environ.get("GANCL_CHECKOUT", "{COLAB_CHECKOUT}")
+    if not os.path.isdir(checkout):
+        clone = subprocess.run(["git", "clone", "--depth", "1", "--branch", branch, repository, checkout],
+                               capture_output=True, text=True)
+        if clone.returncode != 0:
+            raise RuntimeError(
+                f"could not clone gancl from {{repository}} (branch {{branch}}): {{clone.stderr.strip()}}\\n"
+                "Set os.environ['GANCL_REPOSITORY'] (and GANCL_BRANCH) to a gancl repository in a cell above and "
+                "run this cell again; to fix the book, set repository.url in its _config.yml and rebuild it.")
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", checkout], check=True)
+    sys.path.insert(0, checkout)
+    os.chdir(checkout)'''
+
+
+def colab_cell(url: str | None, branch: str | None = None) -> str:
+    """:data:`COLAB_CELL` with the repository's ``url`` and ``branch`` (default ``main``) written in; ``url`` None
+    keeps the placeholders (a page outside a book: the clone then fails, saying what to set)."""
+    if url is None:
+        return COLAB_CELL
+    return COLAB_CELL.replace(URL_PLACEHOLDER, url).replace(BRANCH_PLACEHOLDER, branch or "main")
+
+
+def _colab_cell_pattern() -> re.Pattern:
+    escaped = re.escape(COLAB_CELL)
+    for placeholder in (URL_PLACEHOLDER, BRANCH_PLACEHOLDER):
+        escaped = escaped.replace(re.escape(placeholder), r'[^"\n]*')
+    return re.compile(escaped)
+
 
 _DEVICE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 
@@ -188,12 +224,54 @@ def literal_default(declared: dict[str, Any], name: str, fallback: Any = None) -
     return fallback if value is _UNKNOWN else value
 
 
+def _tags(cell) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
+
+
+def parameter_problems(nb) -> list[str]:
+    """Every way the parameters cell defeats papermill's parameter inference (``papermill --help-notebook``): a
+    line papermill cannot parse (it warns "Unable to parse line ..."; a second ``=`` in a comment is enough), a
+    parameter it does not see, one without a type annotation or without a comment saying what it is."""
+    import logging
+
+    from papermill.translators import PythonTranslator
+
+    records: list[logging.LogRecord] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            records.append(record)
+
+    logger = logging.getLogger("papermill")
+    handler = Collect(logging.WARNING)
+    logger.addHandler(handler)
+    try:
+        inferred = {p.name: p for p in PythonTranslator.inspect(nb.cells[parameters_cell_index(nb)])}
+    finally:
+        logger.removeHandler(handler)
+    problems = [f"papermill cannot read its parameters cell: {r.getMessage()} (no '=' in a comment)" for r in records]
+    for name in declared_parameters(nb):
+        parameter = inferred.get(name)
+        if parameter is None:
+            problems.append(f"papermill does not see parameter {name!r}: write it on one line as "
+                            f"{name}: type = default  # what it is")
+            continue
+        if parameter.inferred_type_name in ("None", ""):
+            problems.append(f"parameter {name!r} has no type for papermill: annotate it, e.g. "
+                            f'{name}: "Optional[int]" = None')
+        if not parameter.help:
+            problems.append(f"parameter {name!r} has no comment saying what it is (# ... after its default)")
+    return problems
+
+
 def page_problems(nb) -> list[str]:
     """Every way the notebook breaks the page convention (empty when it follows it)."""
     problems = ungated_verdicts(nb)
     code = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
-    if not code or code[0][1].source.strip() != COLAB_CELL.strip():
+    if not code or not _colab_cell_pattern().fullmatch(code[0][1].source.strip()):
         problems.append("its first code cell must be gancl.book.COLAB_CELL verbatim (copy it from book/_template.py)")
+    elif "remove-cell" not in _tags(code[0][1]):
+        problems.append("its Colab cell must be tagged remove-cell (# %% tags=[\"remove-cell\"])")
     try:
         index = parameters_cell_index(nb)
     except ValueError as error:
@@ -205,12 +283,27 @@ def page_problems(nb) -> list[str]:
     if missing:
         problems.append(f"its parameters cell does not assign {', '.join(missing)} "
                         f"(required: {', '.join(REQUIRED_PARAMETERS)})")
-    after = [c for i, c in code if i > index and "injected-parameters" not in c.metadata.get("tags", [])]
+    problems += parameter_problems(nb)
+    if any(tag.startswith(("remove-", "hide-")) for tag in _tags(nb.cells[index])):
+        problems.append("its parameters cell must stay visible (readers copy it to re-run the page): no "
+                        "remove-/hide- tag")
+    after = [c for i, c in code if i > index and "injected-parameters" not in _tags(c)]
     if not after or "check_parameters(" not in after[0].source:
         problems.append("the first code cell after the parameters cell must call gancl.book.check_parameters(...)")
-    if "environment_line(" not in code[-1][1].source:
-        problems.append("its last code cell must print gancl.book.environment_line(device) (copy it from "
+    elif "remove-cell" not in _tags(after[0]):
+        problems.append("its check_parameters cell must be tagged remove-cell (boilerplate, not for the page)")
+    if len(after) < 2 or "scale_banner(" not in after[1].source:
+        problems.append("the code cell after check_parameters must show gancl.book.scale_banner(scale)")
+    elif "remove-input" not in _tags(after[1]):
+        problems.append("its scale_banner cell must be tagged remove-input (the banner shows, the call does not)")
+    sources = [c.source for _, c in code]
+    if any("train_grid(" in s for s in sources) and not any("show_compute(" in s for s in sources):
+        problems.append("a page that trains must show the compute of its runs with gancl.book.show_compute(results)")
+    if "show_environment(" not in code[-1][1].source:
+        problems.append("its last code cell must call gancl.book.show_environment(device) (copy it from "
                         "book/_template.py)")
+    elif "remove-input" not in _tags(code[-1][1]):
+        problems.append("its last code cell (the environment line) must be tagged remove-input")
     return problems
 
 

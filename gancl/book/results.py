@@ -3,7 +3,7 @@
 A page shows its judged claims with :func:`show_claims`, which also stores them in the executed notebook, in the
 metadata of that output under ``gancl_claims`` (metadata, not a mime type of its own: the site build renders every
 mime type of an output and would warn about an unknown one). ``gancl book`` collects those from the executed pages
-(:func:`collect_claims`) and writes ``book/_executed/<scale>/results.md`` (:func:`write_results_page`): one row per
+(:func:`collect_claims`) and writes ``book/results.md`` under the scale's book root (:func:`write_results_page`): one row per
 claim of the registry (:data:`gancl.experiments.CLAIMS`), with its verdict, effect and interval, seeds and gate,
 and a link to its page; a claim whose page does not exist yet says so.
 """
@@ -18,14 +18,23 @@ CLAIMS_KEY = "gancl_claims"
 RESULTS_NAME = "results"
 
 
+def gate_description(spec) -> str | None:
+    """The page's regime gate in words ("2C (ContraGAN): precision >= 0.5, recall >= 0.3"), None without one."""
+    gate = getattr(spec, "gate", None)
+    if gate is None:
+        return None
+    return f"{gate.baseline}: " + ", ".join(f"{measure} >= {threshold:g}" for measure, threshold in gate.minimum)
+
+
 def claim_records(spec, judgements: dict) -> list:
-    """JSON-able records of a page's judged claims: id, statement, verdict, confidence, delta and the pairs."""
+    """JSON-able records of a page's judged claims: id, statement, verdict, confidence, delta, the pairs and the
+    page's regime gate (:func:`gate_description`; the verdict "not judged: ..." says it was not passed)."""
     records = []
     for claim_id, judgement in judgements.items():
         pairs = judgement.pairs.replace({math.nan: None}).to_dict("records")
         records.append({"id": claim_id, "statement": spec.claim(claim_id).statement, "page": spec.page,
                         "scale": spec.scale, "verdict": judgement.verdict, "confidence": judgement.confidence,
-                        "delta": judgement.delta, "pairs": pairs})
+                        "delta": judgement.delta, "pairs": pairs, "gate": gate_description(spec)})
     return records
 
 
@@ -100,7 +109,7 @@ def results_markdown(found: dict, scale: str) -> str:
         if claim.page is None:
             verdict, weakest, page = "no page yet", "", ""
         else:
-            page = f"{{doc}}`{claim.page} <{claim.page}>`"  # relative to book/_executed/<scale>/
+            page = f"{{doc}}`{claim.page} <{claim.page}>`"  # relative to book/
             verdict = record["verdict"] if record else "not yet judged with this rule"
             weakest = _weakest(record) if record else ""
         lines.append(f"| {claim.id} | {claim.paper} | {claim.source} | {claim.statement} | {verdict} | "
@@ -109,13 +118,14 @@ def results_markdown(found: dict, scale: str) -> str:
 
 
 def write_results_page(root, scale: str) -> Path:
-    """Write ``book/_executed/<scale>/results.md`` from the executed notebooks of ``_toc.yml``'s pages at ``scale``."""
-    from gancl.book.runner import executed_path
+    """Write ``book/results.md`` under the book root of ``scale`` (the repository at the published scale, see
+    :func:`gancl.book.runner.scale_root`) from the executed notebooks of ``_toc.yml``'s pages at ``scale``."""
+    from gancl.book.runner import executed_path, scale_root
     from gancl.book.site import toc_pages
 
     root = Path(root)
     found = collect_claims(executed_path(page, scale) for page in toc_pages(root))
-    target = root / "book" / "_executed" / scale / f"{RESULTS_NAME}.md"
+    target = scale_root(root, scale) / "book" / f"{RESULTS_NAME}.md"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(results_markdown(found, scale))
     return target

@@ -1,12 +1,19 @@
 """Execute one page with papermill: ``gancl run`` and :func:`run_page`.
 
-Where executed notebooks live: a page ``book/<paper>/<page>.py`` executed at scale S is written to
-``book/_executed/<S>/<paper>/<page>.ipynb``. ``_toc.yml`` lists the published (``small``) ones, so the committed
-small-scale results are what ``jupyter-book build .`` renders; ``gancl book --scale smoke|paper`` builds from the
-other folders. A page outside a ``book/`` folder is written to ``_executed/<S>/<page>.ipynb`` beside it.
+Where executed notebooks live. Each scale has a book root (:func:`scale_root`): the repository itself for the
+published scale (``small``), ``_build/<scale>/`` for the others. A page ``book/<paper>/<page>.py`` executed at scale
+S is written to ``<root of S>/book/<paper>/<page>.ipynb``: the published notebooks sit next to their jupytext
+sources (committed; ``_toc.yml`` lists ``book/<paper>/<page>``, so the site's URLs name the paper and the page,
+``book/contragan/ablation.html``), and a ``smoke`` or ``paper`` build never touches them. A page outside a
+``book/`` folder is written to ``_executed/<S>/<page>.ipynb`` beside it.
 
 Each executed notebook records, under ``metadata.gancl``, the page it came from, the sha256 of that page's source,
 the scale and the parameters; ``gancl book`` re-executes a page only when that record no longer matches.
+
+The kernel. Pages run in ipykernel on this interpreter (:func:`_kernel_manager_class`), talking to the runner over
+CurveZMQ-encrypted TCP (IPC where libzmq lacks Curve), so ipykernel has nothing to warn about. The kernel's stderr
+is the runner's: progress bars (tqdm writes to stderr) and warnings go to the terminal of whoever runs the page,
+and only what a page prints or displays lands in the stored notebook.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from gancl.book.pages import (
-    SCALES, check_page, declared_parameters, literal_default, parameters_cell_index, read_page,
+    SCALES, check_page, colab_cell, declared_parameters, literal_default, parameters_cell_index, read_page,
 )
 
 KERNEL_NAME = "python3"
@@ -45,14 +52,34 @@ def book_root(path: str | Path) -> Path | None:
     return None
 
 
+def scale_root(root: str | Path, scale: str) -> Path:
+    """The book root that holds the executed pages of ``scale``: ``root`` itself at the published scale, else
+    ``root/_build/<scale>`` (built from a copy of the book's configuration, see :mod:`gancl.book.site`)."""
+    from gancl.book.pages import PUBLISHED_SCALE
+
+    return Path(root) if scale == PUBLISHED_SCALE else Path(root) / "_build" / scale
+
+
 def executed_path(page: str | Path, scale: str) -> Path:
     """Where ``gancl run`` writes ``page`` executed at ``scale`` (see the module docstring)."""
     page = Path(page).resolve()
     root = book_root(page)
     book = root / "book" if root else None
     if book is not None and book in page.parents:
-        return book / "_executed" / scale / page.relative_to(book).with_suffix(".ipynb")
+        return scale_root(root, scale) / "book" / page.relative_to(book).with_suffix(".ipynb")
     return page.parent / "_executed" / scale / (page.stem + ".ipynb")
+
+
+def repository(root: str | Path | None) -> tuple[str | None, str]:
+    """``_config.yml``'s ``repository.url`` and ``repository.branch`` (default ``main``) under ``root``: the one
+    place the repository is named (the launch buttons and the pages' Colab cell read it); url None without one."""
+    import yaml
+
+    path = Path(root) / "_config.yml" if root is not None else None
+    if path is None or not path.is_file():
+        return None, "main"
+    settings = (yaml.safe_load(path.read_text()) or {}).get("repository") or {}
+    return settings.get("url") or None, str(settings.get("branch") or "main")
 
 
 def source_digest(page: str | Path) -> str:
@@ -74,24 +101,49 @@ def parse_value(text: str) -> Any:
     return text
 
 
+#: Options of the page kernel (ipykernel's IPKernelApp): fd-level output is not captured into the notebook, and
+#: ``sys.stderr`` is the process's own stderr, inherited from the runner (the terminal)
+KERNEL_OPTIONS = (
+    "--IPKernelApp.capture_fd_output=False",
+    "--IPKernelApp.exec_lines=__import__('sys').stderr = __import__('sys').__stderr__",
+)
+
+
 def _kernel_manager_class():
-    """A kernel manager that always starts ipykernel on this interpreter.
+    """A kernel manager that always starts ipykernel on this interpreter, encrypted, with stderr to the terminal.
 
     The notebook still names the ``python3`` kernel (what Colab and plain papermill look up), but a ``python3``
-    kernelspec of another environment earlier on the Jupyter path would start a Python without gancl.
+    kernelspec of another environment earlier on the Jupyter path would start a Python without gancl. The kernel
+    connects over TCP with CurveZMQ keys provisioned by the manager (ipykernel declares support; without it, and
+    with libzmq lacking Curve, ipykernel warns that the kernel runs over TCP without encryption), or over IPC where
+    libzmq has no Curve. :data:`KERNEL_OPTIONS` send its stderr (tqdm's progress bars, warnings) to the terminal.
     """
+    import os
+
+    import zmq
     from ipykernel.kernelspec import RESOURCES, get_kernel_dict
     from jupyter_client.kernelspec import KernelSpec
     from jupyter_client.manager import AsyncKernelManager
 
-    class ThisInterpreterKernelManager(AsyncKernelManager):
+    curve = zmq.has("curve") and AsyncKernelManager.class_traits().get("transport_encryption") is not None
+
+    class PageKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            if curve:
+                kwargs.setdefault("transport_encryption", "auto")
+            elif os.name == "posix":
+                kwargs.setdefault("transport", "ipc")
+            super().__init__(**kwargs)
+
         @property
         def kernel_spec(self):
             if self._kernel_spec is None:
-                self._kernel_spec = KernelSpec(resource_dir=RESOURCES, **get_kernel_dict())
+                spec = get_kernel_dict()
+                spec["argv"] = [*spec["argv"], *KERNEL_OPTIONS]
+                self._kernel_spec = KernelSpec(resource_dir=RESOURCES, **spec)
             return self._kernel_spec
 
-    return ThisInterpreterKernelManager
+    return PageKernelManager
 
 
 def _cell_lines(page: Path, n_cells: int) -> list[int] | None:
@@ -100,6 +152,39 @@ def _cell_lines(page: Path, n_cells: int) -> list[int] | None:
         return None
     lines = [i for i, line in enumerate(page.read_text().splitlines(), 1) if line.startswith("# %%")]
     return lines if len(lines) == n_cells else None
+
+
+def prepare_page(page: str | Path):
+    """The page as the notebook papermill executes: read and checked (:func:`check_page`), its Colab cell naming
+    the repository of its book's ``_config.yml`` (:func:`repository`; the executed notebook is what Colab opens),
+    its kernel the ``python3`` one."""
+    page = Path(page)
+    nb = read_page(page)
+    check_page(page, nb)
+    colab = next(cell for cell in nb.cells if cell.cell_type == "code")
+    colab.source = colab_cell(*repository(book_root(page)))
+    nb.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "Python 3", "language": "python"}
+    nb.metadata.setdefault("language_info", {"name": "python"})
+    return nb
+
+
+def refresh_colab_cell(notebook: str | Path, root: str | Path | None = None) -> bool:
+    """Write the repository of ``_config.yml`` (under ``root``, default: the notebook's book root) into the Colab
+    cell of an executed notebook that names another one, without re-executing it (outside Colab the cell does
+    nothing, so no output depends on it). Returns whether the notebook changed."""
+    import nbformat
+
+    notebook = Path(notebook)
+    nb = nbformat.read(str(notebook), as_version=4)
+    colab = next((cell for cell in nb.cells if cell.cell_type == "code"), None)
+    wanted = colab_cell(*repository(root if root is not None else book_root(notebook)))
+    if colab is None or colab.source == wanted:
+        return False
+    colab.source = wanted
+    partial = notebook.with_name(f".{notebook.stem}.running.ipynb")
+    nbformat.write(nb, str(partial))
+    os.replace(partial, notebook)
+    return True
 
 
 def run_page(
@@ -129,8 +214,8 @@ def run_page(
         if parameters.get("scale", scale) != scale:
             raise ValueError(f"scale={scale!r} and parameter scale={parameters['scale']!r} disagree; give one")
         parameters["scale"] = scale
-    nb = read_page(page)
-    check_page(page, nb)
+    nb = prepare_page(page)
+    root = book_root(page)
     declared = declared_parameters(nb)
     unknown = [name for name in parameters if name not in declared]
     if unknown:
@@ -146,11 +231,7 @@ def run_page(
         output = (executed_path(page, effective_scale) if effective_scale in SCALES
                   else Path(tempfile.gettempdir()) / "gancl" / f"{page.stem}.ipynb")
     output = Path(output)
-    root = book_root(page)
     cwd = Path(cwd) if cwd is not None else root if root is not None else Path.cwd()
-
-    nb.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "Python 3", "language": "python"}
-    nb.metadata.setdefault("language_info", {"name": "python"})
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(f".{output.stem}.running.ipynb")
     failed = output.with_name(f"{output.stem}.failed.ipynb")
