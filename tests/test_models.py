@@ -374,3 +374,24 @@ def test_cpu_speed_of_small_dcgan():
     t0 = time.perf_counter()
     D(G(z)).logits.mean().backward()
     print(f"\n32 px SN-DCGAN (32 ch) G+D forward/backward, batch 64, CPU, 1 thread: {time.perf_counter() - t0:.3f} s")
+
+
+def test_modulated_conv_modulates_before_upsampling_without_changing_the_result():
+    """Scaling channels and bilinear upsampling commute: the layer scales the small map (a quarter of the pixels)
+    and must equal StyleGAN2's order, upsample then modulate, to float32 rounding."""
+    import torch.nn.functional as F
+
+    from gancl.models.layers import ModulatedConv2d
+
+    torch.manual_seed(0)
+    layer = ModulatedConv2d(8, 4, 3, w_dim=16, up=True)
+    x, w = torch.randn(2, 8, 5, 5), torch.randn(2, 16)
+    s = layer.affine(w)
+    up = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False) * s[:, :, None, None]
+    weight = layer.weight * layer.weight_gain
+    expected = F.conv2d(up, weight, padding=1)
+    expected = expected * (s.square() @ weight.square().sum(dim=(2, 3)).t() + 1e-8).rsqrt()[:, :, None, None]
+    got = layer(x, w)
+    assert got.shape == (2, 4, 10, 10)
+    # terms per output: the conv's 8 x 3 x 3, the affine's 16, 4 bilinear taps, the modulation and demodulation
+    assert_close_reordered(got, expected, n=8 * 3 * 3 + 16 + 4 + 2, what="modulated conv, reordered")
