@@ -145,4 +145,4 @@ def test_a_bf16_channels_last_run_keeps_float32_where_precision_matters(tmp_path
     state = trainer.opt_d.state_dict()["state"]
     assert all(v.dtype == torch.float32 for s in state.values() for k, v in s.items() if k != "step")
     summary = trainer.fit()
-    assert summary["precision"] == "bf16/channels_last"
+    assert (summary["mixed_precision"], summary["memory_format"]) == ("bf16", "channels_last")

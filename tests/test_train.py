@@ -419,6 +419,8 @@ def test_train_grid_runs_a_page_spec_with_its_seeds_and_every_evaluation(monkeyp
     judged = spec.judge(table, "T1")  # its smallest effect worth reporting: twice the FD noise
     assert judged.delta == pytest.approx(2 * noise["fd"])
     assert table["fd"].notna().all() and (table["n_fake"] == 32).all()
+    # the measurements survive beside the compute: "precision" is the metric, the arithmetic has its own columns
+    assert table["precision"].between(0, 1).all() and set(table["mixed_precision"]) <= {"no", "bf16", "fp16"}
     assert table["ppl_z"].tolist() == [2.0] * 3 and table["ppl_w"].tolist() == [1.0] * 3
     assert (table["ppl_distance"] == "features:domain").all()
     with pytest.raises(ValueError, match="the spec carries its seeds"):

@@ -195,8 +195,8 @@ class RunResult:
     @property
     def compute(self) -> dict:
         """What the run cost and when it ran, for a page's compute table."""
-        keys = ("device", "precision", "processes", "steps", "images_seen", "wall_time", "seconds_per_step",
-                "g_params", "d_params")
+        keys = ("device", "mixed_precision", "memory_format", "processes", "steps", "images_seen", "wall_time",
+                "seconds_per_step", "g_params", "d_params")
         return {"run": self.config.name, "seed": self.seed, **{k: self.summary.get(k) for k in keys},
                 "finished_at": self.finished_at}
 
@@ -390,7 +390,11 @@ def train_grid(spec, seeds=None, force: bool = False, device: str = "auto", root
             row.update(diverged=False, diverged_at=None)
         for evaluation in spec.evaluations:
             row.update(evaluation.measure(run, force=force))
-        row.update({k: v for k, v in run.compute.items() if k not in ("run", "seed")})
+        compute = {k: v for k, v in run.compute.items() if k not in ("run", "seed")}
+        clash = set(compute) & set(row)
+        if clash:  # a compute field named like a measurement would overwrite it in the page's table
+            raise RuntimeError(f"run compute fields {sorted(clash)} clash with measurement columns of the same name")
+        row.update(compute)
         rows.append(row)
     table = pd.DataFrame(rows)
     if spec.noise_seeds and runs and any(e.kind == "metrics" for e in spec.evaluations):

@@ -545,7 +545,9 @@ class Trainer:
             "status": "finished",
             "finished_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "run_id": self.cfg.run_id(self.seed),
-            "precision": f"{self.cfg.mixed_precision}/{self.cfg.memory_format}",
+            # the arithmetic the run computed in (not "precision": that name is the metric's in a page's table)
+            "mixed_precision": self.cfg.mixed_precision,
+            "memory_format": self.cfg.memory_format,
             "seed": self.seed,
             "steps": self.step,
             "images_seen": self.step * o.batch_size * o.n_dis,
