@@ -468,6 +468,13 @@ def compute_summary(records: Sequence[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(list(records))
 
 
+def _arithmetic(mixed_precision: str, memory_format) -> str:
+    """'float32', 'bf16 autocast', ... with ', channels_last' when the run used it (a run's record, see
+    :mod:`gancl.train.precision`)."""
+    name = {"no": "float32"}.get(mixed_precision, f"{mixed_precision} autocast")
+    return name + (" + channels_last" if memory_format == "channels_last" else "")
+
+
 def _duration(seconds: float) -> str:
     if seconds < 120:
         return f"{seconds:.0f} s"
@@ -482,7 +489,8 @@ def _span(values: pd.Series, fmt: str = "{:,.0f}") -> str:
 
 
 def format_compute(records: Sequence[dict[str, Any]]) -> str:
-    """One line stating the compute behind a page: runs, devices, wall time, steps and images seen per run.
+    """One line stating the compute behind a page: runs, devices (and the arithmetic the runs computed in, when
+    they record it: float32, bf16 autocast, + channels_last), wall time, steps and images seen per run.
 
     Records with ``processes`` > 1 show as ``device xN``; records with ``cached: True`` were reused from the run
     cache, and their wall time is that of the original run.
@@ -494,6 +502,11 @@ def format_compute(records: Sequence[dict[str, Any]]) -> str:
     cached = int(frame["cached"].eq(True).sum()) if "cached" in frame else 0
     reused = f" ({cached} reused from the run cache)" if cached else ""
     runs = f"{len(frame)} run" + ("s" if len(frame) != 1 else "")
-    return (f"Compute: {runs}{reused} on {devices}; wall time {_duration(frame['wall_time'].sum())} in "
+    arithmetic = ""
+    if "mixed_precision" in frame and frame["mixed_precision"].notna().any():
+        layouts = frame["memory_format"] if "memory_format" in frame else pd.Series(None, index=frame.index)
+        arithmetic = " in " + ", ".join(sorted({_arithmetic(p, m) for p, m in zip(frame["mixed_precision"], layouts)
+                                                if isinstance(p, str)}))
+    return (f"Compute: {runs}{reused} on {devices}{arithmetic}; wall time {_duration(frame['wall_time'].sum())} in "
             f"total ({_duration(frame['wall_time'].mean())} per run); {_span(frame['steps'])} steps and "
             f"{_span(frame['images_seen'])} images seen per run.")

@@ -360,3 +360,7 @@ def test_format_compute_summarises_run_records():
         "images seen per run.")
     with pytest.raises(ValueError, match="run record 0 lacks images_seen"):
         tables.format_compute([{"device": "cpu", "wall_time": 1, "steps": 1}])
+    arithmetic = [{**records[0], "mixed_precision": "bf16", "memory_format": "channels_last"},
+                  {**records[1], "mixed_precision": "no", "memory_format": "contiguous"},
+                  {**records[2], "mixed_precision": None, "memory_format": None}]  # a run from before the setting
+    assert "on cpu in bf16 autocast + channels_last, float32; wall time" in tables.format_compute(arithmetic)
