@@ -53,7 +53,7 @@ def test_the_cpu_probe_chooses_bf16_and_channels_last_only_when_clearly_faster(p
     assert precision.fast_settings("cpu") == precision.FastSettings(*expected, "probe")
     assert len(calls) == 1  # measured once, then read from the cache
     (cached,) = probe_cache.glob("*.json")
-    assert json.loads(cached.read_text())["mixed_precision"] == expected[0] and "threads" in cached.name
+    assert json.loads(cached.read_text())["mixed_precision"] == expected[0] and "cpus-torch" in cached.name
     precision.cpu_probe(force=True)
     assert len(calls) == 2
 
@@ -146,3 +146,31 @@ def test_a_bf16_channels_last_run_keeps_float32_where_precision_matters(tmp_path
     assert all(v.dtype == torch.float32 for s in state.values() for k, v in s.items() if k != "step")
     summary = trainer.fit()
     assert (summary["mixed_precision"], summary["memory_format"]) == ("bf16", "channels_last")
+
+
+def test_the_probe_decides_alike_in_every_process_of_a_machine(probe_cache, monkeypatch):
+    """The choice names runs: a test process on one thread and a page's kernel on all cores must share it."""
+    import os
+
+    seen = []
+
+    def time_settings(rounds, batch=8):
+        seen.append(torch.get_num_threads())
+        return {"float32/contiguous": 1.0, "float32/channels_last": 1.0, "bf16/contiguous": 1.0,
+                "bf16/channels_last": 1.0}
+
+    monkeypatch.setattr(precision, "_time_settings", time_settings)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        precision.cpu_probe()
+        assert torch.get_num_threads() == 1  # restored
+    finally:
+        torch.set_num_threads(threads)
+    assert seen == [os.cpu_count()]
+    torch.set_num_threads(max(1, (os.cpu_count() or 1)))
+    try:
+        precision.cpu_probe()  # another thread count: the same cached decision, no second measurement
+    finally:
+        torch.set_num_threads(threads)
+    assert len(seen) == 1

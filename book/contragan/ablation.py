@@ -202,7 +202,8 @@ def effect(better: str, worse: str) -> str:
     """'helps' / 'hurts' / 'makes no resolved difference' for the change from row ``worse`` to row ``better``."""
     outcome = spec.compare(paper_fid, results, value="fd", pairs=[(better, worse)]).pairs["outcome"].iloc[0]
     delta = fd[better] - fd[worse]
-    word = {"agrees": "helps", "reversed": "hurts", "not judged": "is not judged"}.get(outcome, "makes no resolved difference")
+    word = {"agrees": "helps", "reversed": "hurts", "not judged": "is not judged"}.get(
+        outcome, "makes no resolved difference")
     return f"{word} ({worse} {fd[worse]:.2f} -> {better} {fd[better]:.2f}, {delta:+.2f})"
 
 

@@ -172,7 +172,8 @@ fd = summary["fd_mean"]
 outcome = dict(zip(cmp_claim.pairs["worse_in_paper"], cmp_claim.pairs["outcome"]))
 words = {"agrees": "lower (90% interval of the per-seed differences above zero)",
          "reversed": "higher (90% interval below zero)", "equivalent": "no effect",
-         "inconclusive": "not resolved by these seeds"}
+         "inconclusive": "not resolved by these seeds",
+         "not judged": "not judged (the baseline has not passed the regime gate)"}
 diverged = summary.loc[summary["diverged"] > 0, "diverged"]
 reading = (f"At {scale} scale the mean FDs are " + ", ".join(f"{c} {fd[c]:.2f} ± {summary.loc[c, 'fd_std']:.2f}"
                                                              for c in fd.sort_values().index)

@@ -180,7 +180,8 @@ best = fd.idxmin()
 outcome = dict(zip(zip(cmp.pairs["better_in_paper"], cmp.pairs["worse_in_paper"]), cmp.pairs["outcome"]))
 words = {"agrees": "lower (90% interval of the per-seed differences above zero)",
          "reversed": "higher (90% interval below zero)", "equivalent": "no effect",
-         "inconclusive": "not resolved by these seeds"}
+         "inconclusive": "not resolved by these seeds",
+         "not judged": "not judged (the baseline has not passed the regime gate)"}
 diverged = summary.loc[summary["diverged"] > 0, "diverged"]
 reading = (f"At {scale} scale the lowest mean FD is {best} ({fd[best]:.2f}). Reference attention at {ours[0]} "
            f"({fd[ours[0]]:.2f}) against each higher resolution: "

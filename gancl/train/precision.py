@@ -11,7 +11,7 @@ A run's ``mixed_precision`` ("no" | "bf16" | "fp16" | "auto") and ``memory_forma
   takes 0.53x the time of float32, while on an Intel Xeon with the same flag and no AMX exposed it took 1.2-1.5x.
   The probe times a small convolutional forward and backward (the kind of work every model of the book does) in the
   four settings, in alternating rounds, and picks bf16 only when it is clearly faster (:data:`BF16_GAIN`), and
-  channels_last likewise (:data:`CHANNELS_LAST_GAIN`). The result is cached per CPU model, thread count and torch
+  channels_last likewise (:data:`CHANNELS_LAST_GAIN`). The result is cached per CPU model, core count and torch
   version (``GANCL_CACHE/precision/``), so every run on one machine resolves the same way, and it is recorded in
   the run's identity: a bf16 run and a float32 run of one preset are different runs. ``GANCL_AUTO_PRECISION``
   (e.g. ``bf16/channels_last``) sets what "auto" means instead of measuring.
@@ -89,12 +89,13 @@ def _cpu_key() -> str:
     from gancl.book.environment import cpu_model
 
     name = re.sub(r"[^A-Za-z0-9]+", "-", cpu_model()).strip("-").lower()
-    return f"{name}-{torch.get_num_threads()}threads-torch{torch.__version__.split('+')[0]}"
+    return f"{name}-{os.cpu_count()}cpus-torch{torch.__version__.split('+')[0]}"
 
 
 def cpu_probe(force: bool = False, rounds: int = 8) -> dict:
     """Time one small conv network's forward and backward on the CPU in float32 and bf16 autocast, contiguous and
-    channels_last, and choose; cached per CPU model, threads and torch version (``force`` measures again).
+    channels_last, with every core, and choose; cached per CPU model, core count and torch version (``force``
+    measures again).
 
     Returns {"mixed_precision", "memory_format", "ms": {setting: fastest ms}, "cpu": key, "rule", "measured_at"}.
     """
@@ -103,7 +104,14 @@ def cpu_probe(force: bool = False, rounds: int = 8) -> dict:
     path = cache_dir("precision") / f"{_cpu_key()}.json"
     if path.exists() and not force:
         return json.loads(path.read_text())
-    ms = _time_settings(rounds)
+    # measured with every core, whatever this process has set: the choice names runs, so every process on the
+    # machine (a test session on one thread, a page's kernel on all) must make the same one
+    threads = torch.get_num_threads()
+    torch.set_num_threads(os.cpu_count() or 1)
+    try:
+        ms = _time_settings(rounds)
+    finally:
+        torch.set_num_threads(threads)
     fp32 = min(ms["float32/contiguous"], ms["float32/channels_last"])
     bf16 = min(ms["bf16/contiguous"], ms["bf16/channels_last"])
     precision = "bf16" if bf16 <= BF16_GAIN * fp32 else "no"
