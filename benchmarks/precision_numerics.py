@@ -16,12 +16,10 @@ Runs go to the run cache (``GANCL_RUNS``), so the float32 runs are the pages' ow
 from __future__ import annotations
 
 import argparse
-import math
 
 import pandas as pd
-from scipy import stats
 
-from gancl import experiments
+from gancl import experiments, tables
 from gancl.experiments.spec import PageSpec, metrics_evaluation
 from gancl.train import train_grid
 
@@ -36,17 +34,15 @@ def family_configs(scale: str) -> dict:
 
 
 def paired_differences(table: pd.DataFrame, measure: str, confidence: float = 0.90) -> dict:
-    """bf16 - float32 per seed of ``measure``: mean, ``confidence`` t-interval, and the float32 seed-to-seed std."""
-    wide = table.pivot(index="seed", columns="config", values=measure).dropna()
-    diff = wide["bf16+cl"] - wide["float32"]
-    n = len(diff)
-    se = diff.std(ddof=1) / math.sqrt(n) if n > 1 else math.nan
-    t = stats.t.ppf(1 - (1 - confidence) / 2, n - 1) if n > 1 else math.nan
-    low, high = diff.mean() - t * se, diff.mean() + t * se
-    spread = wide["float32"].std(ddof=1)
+    """bf16 - float32 per seed of ``measure`` (the book's paired rule, :func:`gancl.tables.judge`, with float32 as
+    the "better" side so its effect is bf16 - float32): mean, ``confidence`` interval, and the float32 seed std."""
+    pair = tables.judge(table, [("float32", "bf16+cl")], "lower", confidence=confidence, value=measure).pairs.iloc[0]
+    means = table.groupby("config")[measure].mean()
+    spread = table.loc[table["config"] == "float32", measure].std(ddof=1)
+    low, high = pair["ci_low"], pair["ci_high"]
     holds = (low <= 0 <= high) or max(abs(low), abs(high)) <= spread
-    return {"measure": measure, "seeds": n, "float32": wide["float32"].mean(), "bf16+cl": wide["bf16+cl"].mean(),
-            "difference": diff.mean(), "ci_low": low, "ci_high": high, "seed std (float32)": spread,
+    return {"measure": measure, "seeds": int(pair["n"]), "float32": means["float32"], "bf16+cl": means["bf16+cl"],
+            "difference": pair["effect"], "ci_low": low, "ci_high": high, "seed std (float32)": spread,
             "holds": bool(holds)}
 
 

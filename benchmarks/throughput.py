@@ -24,6 +24,7 @@ import time
 
 import torch
 from torch.utils.flop_counter import FlopCounterMode
+from presets import time_preset  # benchmarks/ is on the path when a script in it runs
 
 from gancl import experiments
 from gancl.train import Trainer
@@ -55,13 +56,9 @@ def one_step(trainer: Trainer) -> None:
 
 
 def seconds_per_step(preset, scale, overrides, precision, steps) -> float:
-    with tempfile.TemporaryDirectory() as folder:
-        trainer = trainer_for(preset, scale, overrides, precision, folder)
-        one_step(trainer), one_step(trainer)  # warm-up, and step 0's lazy regularisers
-        start = time.perf_counter()
-        for _ in range(steps):
-            one_step(trainer)
-        return (time.perf_counter() - start) / steps
+    """benchmarks/presets.py's timing (two warm-up steps, then ``steps``) in one precision setting."""
+    return time_preset(preset, scale, steps, **{"eval.fd_every": 0, "mixed_precision": precision[0],
+                                                "memory_format": precision[1], **overrides})[0]
 
 
 def flops_per_step(preset, scale, overrides) -> float:
@@ -116,7 +113,7 @@ def main():
     settings = dict(SETTINGS)
     if (default.mixed_precision, default.memory_format) not in settings.values():
         settings["default"] = (default.mixed_precision, default.memory_format)
-    chosen = next(name for name, value in {**settings}.items()
+    chosen = next(name for name, value in settings.items()
                   if value == (default.mixed_precision, default.memory_format))
     peak = {"no": matmul_peak(torch.float32), "bf16": matmul_peak(torch.bfloat16)}
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; matmul peak float32 {peak['no']:.0f} "

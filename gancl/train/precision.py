@@ -163,14 +163,6 @@ def _time_settings(rounds: int, batch: int = 8) -> dict:
     return {f"{p}/{f}": round(min(times[(p, f)]), 3) for p, f in settings}
 
 
-def describe(settings: FastSettings) -> str:
-    """One line for a run's record: e.g. "bf16 autocast, channels_last (measured on this CPU)"."""
-    precision = {"no": "float32", "bf16": "bf16 autocast", "fp16": "fp16 autocast"}[settings.mixed_precision]
-    why = {"probe": "measured on this CPU", "cuda": "CUDA", "mps": "MPS", "dtype": "float64 run",
-           "GANCL_AUTO_PRECISION": "set by GANCL_AUTO_PRECISION"}[settings.source]
-    return f"{precision}, {settings.memory_format} ({why})"
-
-
-__all__ = ["FastSettings", "fast_settings", "cpu_probe", "device_type", "probe_network", "describe", "parse_forced",
+__all__ = ["FastSettings", "fast_settings", "cpu_probe", "device_type", "probe_network", "parse_forced",
            "BF16_GAIN",
            "CHANNELS_LAST_GAIN", "MEMORY_FORMATS"]
