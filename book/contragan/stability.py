@@ -110,29 +110,29 @@ fig = stability_panels(histories, acc_threshold=experiments.STABILITY_ACC_GAP)
 # %% [markdown]
 # ## What the curves say
 #
-# The marked steps and the final values, per run and seed:
+# Per run and seed: the steps of the marked events as the claims below compare them (`overfit_step`,
+# `collapse_step`: `gancl.metrics.overfitting_record`, an event never reached counted as the run's length and flagged
+# `*_censored`), and the curves' other landmarks.
 
 # %%
 import pandas as pd
 
 from gancl.metrics import accuracy_gap, detect_collapse, spectral_norms
 
-final_fd = results.set_index(["config", "seed"])
+events = results.set_index(["config", "seed"])[["overfit_step", "overfit_censored", "final_acc_gap",
+                                                "collapse_step", "collapse_censored", "fd"]]
 rows = []
 for (label, seed), run in runs.items():
     history = run.history()
-    gap = accuracy_gap(history, threshold=experiments.STABILITY_ACC_GAP)
     collapse = detect_collapse(history, "eval/fd")
     norms = spectral_norms(history).set_index("step")
-    rows.append({"run": label, "seed": seed, "first gap > 0.5": gap.first_step,
-                 "largest gap": gap.frame["gap"].max(), "final gap": gap.frame["gap"].iloc[-1],
+    rows.append({"config": label, "seed": seed,
+                 "largest gap": accuracy_gap(history).frame["gap"].max(),
                  "best FD": collapse.best_value, "best FD step": collapse.best_step,
-                 "collapse step": collapse.step,
                  "last FD / best FD": history["eval/fd"].dropna().iloc[-1] / collapse.best_value,
-                 f"final FD ({n_eval})": final_fd.at[(label, seed), "fd"],
                  "max singular value, end": norms.iloc[-1].max(),
                  "its growth": norms.iloc[-1].max() / norms.iloc[0].max()})
-summary = pd.DataFrame(rows).set_index(["run", "seed"])
+summary = events.join(pd.DataFrame(rows).set_index(["config", "seed"])).rename(columns={"fd": f"final FD ({n_eval})"})
 summary.round(3)
 
 # %% [markdown]
@@ -149,10 +149,9 @@ from gancl.book import glue
 from gancl.book.results import show_claims
 
 judged = show_claims(spec, results)  # also what the Results page reads
-results[["config", "seed", "overfit_step", "overfit_censored", "collapse_step", "collapse_censored"]]
 
 # %%
-rise = {label: summary.xs(label, level="run")["last FD / best FD"].mean() for label in configs}
+rise = {label: summary.xs(label, level="config")["last FD / best FD"].mean() for label in configs}
 reading = (f"At {scale} scale: " + "; ".join(f"{cid} ({spec.claim(cid).statement}): {j.verdict}"
                                             for cid, j in judged.items())
            + f". After its best step, FD ends {rise['ProjGAN']:.2f}x its best for ProjGAN and "
