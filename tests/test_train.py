@@ -289,14 +289,29 @@ def test_tracker_auto_uses_tensorboard_only_when_installed(monkeypatch):
     assert _tracker(None) is None and _tracker("wandb") == "wandb"
 
 
-def test_fd_over_time_is_written_to_the_history():
+def test_sample_metrics_over_time_are_written_to_the_history_and_end_on_the_final_evaluation():
+    """FD, precision, recall and (conditional G) class consistency every fd_every steps; measured on the samples and
+    held-out images of the "metrics" evaluation, so the last point of each curve is the value a page's table shows."""
     from gancl.metrics import best_step
 
     config = tiny(steps=4, **{"eval.fd_every": 2, "eval.fd_count": 64})
-    h = train(config, seed=0, device="cpu").history()
-    assert list(h["step"]) == [2, 4] and h["eval/fd"].notna().all() and (h["eval/fd"] > 0).all()
+    result = train(config, seed=0, device="cpu")
+    h = result.history()
+    curves = ["eval/fd", "eval/precision", "eval/recall", "eval/class_consistency"]
+    assert list(h["step"]) == [2, 4] and h[curves].notna().all().all() and (h["eval/fd"] > 0).all()
+    assert h[curves[1:]].apply(lambda v: v.between(0, 1)).all().all()
     step, value = best_step(h, "eval/fd")
     assert step in (2, 4) and value == h["eval/fd"].min()
+    final = result.evaluate("domain", n=64)
+    for column in curves:
+        assert h[column].iloc[-1] == pytest.approx(final[column.split("/")[1]], rel=1e-6, abs=1e-9), column
+
+
+def test_an_unconditional_run_records_no_class_consistency_curve():
+    h = train(tiny("contragan/uncond", steps=2, **{"eval.fd_every": 2, "eval.fd_count": 32}), seed=0,
+              device="cpu").history()
+    assert {"eval/fd", "eval/precision", "eval/recall"} <= set(h.columns)
+    assert "eval/class_consistency" not in h.columns
 
 
 def test_ema_ramps_up_then_holds_its_decay(tmp_path):
@@ -552,3 +567,22 @@ def test_seed_s_of_two_configurations_sees_the_same_batches(tmp_path):
         (za, la), (zb, lb) = a.sample_latents(), b.sample_latents()
         assert torch.equal(za, zb) and torch.equal(la, lb)
         assert torch.equal(a.view(xa), b.view(xb))  # augmentation parameters
+
+
+@pytest.mark.parametrize("name, curve, columns", [
+    ("msconD/stylegan2", "objects", ("eval/recognised_ratio", "eval/object_fd")),
+    ("fakeclr/baseline", "memorisation", ("eval/memorised_share",)),
+])
+def test_further_curves_are_measured_as_the_pages_final_evaluations(name, curve, columns):
+    """eval.curves adds a data set's gate measure to the curves; its last point is the run's final evaluation."""
+    config = tiny(name, steps=2, **{"eval.fd_every": 2, "eval.fd_count": 32, "eval.curves": (curve,)})
+    result = train(config, seed=0, device="cpu")
+    last = result.history().iloc[-1]
+    final = (result.evaluate_objects(32) if curve == "objects" else result.evaluate_memorisation(32))
+    for column in columns:
+        key = column.split("/")[1]
+        assert last[column] == pytest.approx(final[key], nan_ok=True), column
+    with pytest.raises(ValueError, match="eval.curves"):
+        config.replace(**{"eval.curves": ("pixels",)}).validate()
+    with pytest.raises(ValueError, match="eval.fd_every"):
+        config.replace(**{"eval.fd_every": 0}).validate()

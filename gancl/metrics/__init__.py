@@ -13,7 +13,7 @@ Pure functions on features: :func:`frechet_distance`, :func:`kernel_inception_di
 :func:`spectral_norms`, :func:`best_step`, :func:`detect_collapse`, :func:`summarize`, and per-run records of
 the dynamics a claim compares (:func:`overfitting_record`, :func:`logit_dynamics_record`); taken while training
 (:mod:`gancl.metrics.training`): :func:`logit_statistics_row`, :func:`authenticity_accuracy`,
-:func:`layer_spectral_norms`, :class:`FDOverTime`. On multi-object scenes:
+:func:`layer_spectral_norms`, :class:`SampleMetricsOverTime`. On multi-object scenes:
 :func:`evaluate_objects` (object-level FD on located object crops, MsConD supplement Fig. 1).
 """
 
@@ -37,7 +37,9 @@ from gancl.metrics.objects import (ObjectLocations, crop_agreement, evaluate_obj
 from gancl.metrics.prdc import density_coverage, knn_radii, precision_recall
 from gancl.metrics.stats import RealStats, compute_real_stats, real_stats
 from gancl.metrics.memorisation import memorisation, nearest_distance
-from gancl.metrics.training import FDOverTime, authenticity_accuracy, layer_spectral_norms, logit_statistics_row
+from gancl.metrics.training import (
+    SampleMetricsOverTime, authenticity_accuracy, layer_spectral_norms, logit_statistics_row,
+)
 
 __all__ = [
     "frechet_distance", "frechet_distance_from_features", "feature_statistics", "kernel_inception_distance",
@@ -58,6 +60,6 @@ __all__ = [
     "logit_dynamics_record", "DYNAMICS",
     "evaluate_objects", "crop_agreement", "locate_objects", "object_crops", "localisation_accuracy", "ObjectLocations",
     "require_object_boxes",
-    "logit_statistics_row", "layer_spectral_norms", "authenticity_accuracy", "FDOverTime",
+    "logit_statistics_row", "layer_spectral_norms", "authenticity_accuracy", "SampleMetricsOverTime",
     "memorisation", "nearest_distance",
 ]

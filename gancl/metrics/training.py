@@ -78,14 +78,24 @@ def authenticity_accuracy(D, G, train_set, val_set, n: int, generator: torch.Gen
     return row
 
 
-class FDOverTime:
-    """FD of a generator's samples against the held-out split of a run's data, taken repeatedly as it trains
-    (ContraGAN Fig. 3). The extractor and the real statistics are built once (the first time may train the domain
-    classifier) and cached on disk; samples use a fixed seed, so successive values compare the generator, not the
-    sampling."""
+class SampleMetricsOverTime:
+    """The sample metrics of a generator, taken repeatedly as it trains: FD (ContraGAN Fig. 3), precision and recall
+    (k = 3, Kynkaanniemi et al. 2019) against the held-out split of the run's data, and class consistency for a
+    conditional generator measured in the domain classifier (the calibration page's curves). The same real split,
+    extractor, sample count and sample seed as the run's final "metrics" evaluation (:meth:`RunResult.evaluate`)
+    when ``count`` equals its ``n``, so a curve ends on the value the page's table shows. The extractor and the real
+    statistics are built once (the first time may train the domain classifier) and cached on disk; samples use a
+    fixed seed, so successive values compare the generator, not the sampling.
 
-    def __init__(self, data, extractor: str, count: int, device):
+    ``curves`` adds the gates of the data sets whose gate is not a sample metric: "objects"
+    (:func:`gancl.metrics.evaluate_objects` on multi-object scenes: ``eval/recognised_ratio``, ``eval/object_fd``)
+    and "memorisation" (:func:`gancl.metrics.memorisation` of the run's training subset: ``eval/memorised_share``),
+    each on ``count`` samples, as the pages' "objects" and "memorisation" evaluations measure them.
+    """
+
+    def __init__(self, data, extractor: str, count: int, device, curves: tuple = ()):
         self.data, self.extractor_name, self.count, self.device = data, extractor, count, device
+        self.curves = tuple(curves)
         self._extractor = None
 
     def reference(self):
@@ -100,10 +110,37 @@ class FDOverTime:
         return real_stats(d.name, d.resolution, "val", self._extractor, None, self.device, d.data_dir, d.seed,
                           progress=False)
 
-    def __call__(self, G) -> float:
-        """FD of ``count`` samples of ``G``. (Not under no_grad: the first call may train the domain classifier.)"""
-        from gancl.metrics import feature_statistics, frechet_distance, generate_features
+    def __call__(self, G) -> dict:
+        """``{"eval/fd", "eval/precision", "eval/recall"[, "eval/class_consistency"]}`` of ``count`` samples of
+        ``G`` (precision and recall only when the real features are stored with their statistics; class consistency
+        only for a conditional ``G`` under the domain classifier). Not under no_grad: the first call may train the
+        domain classifier."""
+        from gancl.metrics import DomainExtractor, feature_statistics, frechet_distance, generate_features
+        from gancl.metrics.evaluate import class_consistency
+        from gancl.metrics.prdc import precision_recall
 
         real = self.reference()
-        feats = generate_features(G, self._extractor, self.count, seed=0, device=self.device, progress=False)[0]
-        return frechet_distance(real.mu, real.sigma, *feature_statistics(feats))
+        conditional = (getattr(G, "num_classes", 0) or 0) > 0 and isinstance(self._extractor, DomainExtractor)
+        feats, labels, predictions = generate_features(G, self._extractor, self.count, seed=0, device=self.device,
+                                                       classifier=self._extractor if conditional else None,
+                                                       progress=False)
+        fake = feats.double().numpy()  # as evaluate_features takes them, so the last point equals the final evaluation
+        row = {"eval/fd": frechet_distance(real.mu, real.sigma, *feature_statistics(fake))}
+        if real.feats is not None:
+            row["eval/precision"], row["eval/recall"] = precision_recall(real.feats, fake, 3)
+        if conditional:
+            row["eval/class_consistency"] = class_consistency(predictions, labels)
+        return {**row, **self._further(G)}
+
+    def _further(self, G) -> dict:
+        from gancl.metrics import evaluate_objects, memorisation
+
+        d, row = self.data, {}
+        if "objects" in self.curves:
+            record = evaluate_objects(G, d.name, d.resolution, n=self.count, data_dir=d.data_dir, device=self.device)
+            row["eval/recognised_ratio"], row["eval/object_fd"] = record["recognised_ratio"], record["object_fd"]
+        if "memorisation" in self.curves:
+            row["eval/memorised_share"] = memorisation(G, d.name, d.resolution, d.count, n=self.count,
+                                                       data_dir=d.data_dir, data_seed=d.seed,
+                                                       device=self.device)["memorised_share"]
+        return row

@@ -27,6 +27,8 @@ def _added_later(default, omit_at=None):
 
 
 AUTO = "auto"
+#: measurements a run can take over time besides FD, precision and recall (``eval.curves``)
+CURVES = ("objects", "memorisation")
 
 
 def r1_gamma_heuristic(resolution: int, batch_size: int) -> float:
@@ -160,6 +162,10 @@ class EvalConfig:
     fd_every: int = 0
     fd_count: int = 1000
     extractor: str = "domain"
+    #: further measurements taken with FD every ``fd_every`` steps on ``fd_count`` samples (the calibration page's
+    #: gates): "objects" (``eval/recognised_ratio``, ``eval/object_fd``: multi-object scenes) and "memorisation"
+    #: (``eval/memorised_share``: a training subset); see :class:`gancl.metrics.SampleMetricsOverTime`
+    curves: tuple = _added_later(())
 
 
 @dataclass
@@ -240,6 +246,10 @@ class RunConfig:
             (self.mixed_precision in MIXED_PRECISION,
              f"mixed_precision {self.mixed_precision!r} is unknown; choose one of {MIXED_PRECISION}"),
             (self.dtype in DTYPES, f"dtype {self.dtype!r} is unknown; choose one of {DTYPES}"),
+            (set(self.eval.curves) <= set(CURVES),
+             f"eval.curves {self.eval.curves!r} names an unknown measurement; choose from {CURVES}"),
+            (not self.eval.curves or self.eval.fd_every > 0, "eval.curves are measured every eval.fd_every steps: "
+                                                             "set eval.fd_every"),
             (self.memory_format in MEMORY_FORMATS,
              f"memory_format {self.memory_format!r} is unknown; choose one of {MEMORY_FORMATS}"),
             (self.dtype == "float32" or self.mixed_precision in ("no", AUTO),

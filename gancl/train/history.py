@@ -9,8 +9,11 @@ Columns (every row has the first group; the others appear at their intervals):
   ``final`` or, for a multi-scale D, the output height of each branch ("16", "8", ...)
 - ``acc/train_real``, ``acc/val_real``, ``acc/fake``: authenticity accuracy (ContraGAN Fig. 3) every ``diag_every``
 - ``sn/<layer>``: largest singular value of each D weight every ``diag_every``
-- ``eval/fd``: the Frechet distance of G_ema's samples to the held-out split every ``fd_every`` steps
-  (extractor ``eval.extractor``; see :meth:`gancl.train.Trainer.evaluate_fd`)
+- ``eval/fd``, ``eval/precision``, ``eval/recall`` and, for a conditional G, ``eval/class_consistency``: G_ema's
+  samples against the held-out split every ``fd_every`` steps, measured as a page's final "metrics" evaluation
+  (extractor ``eval.extractor``, ``fd_count`` samples, sample seed 0; :class:`gancl.metrics.SampleMetricsOverTime`);
+  with ``eval.curves``, also ``eval/recognised_ratio`` and ``eval/object_fd`` ("objects") and
+  ``eval/memorised_share`` ("memorisation")
 """
 
 from __future__ import annotations

@@ -42,7 +42,9 @@ from tqdm import tqdm
 from gancl import losses
 from gancl.data import apply_augment, get_dataset, linear_strength, sample_augment, to_float
 from gancl.distributed import gather
-from gancl.metrics.training import FDOverTime, authenticity_accuracy, layer_spectral_norms, logit_statistics_row
+from gancl.metrics.training import (
+    SampleMetricsOverTime, authenticity_accuracy, layer_spectral_norms, logit_statistics_row,
+)
 from gancl.models import DOutput, build_discriminator, build_generator
 from gancl.paths import atomic_torch_save, atomic_write
 from gancl.train.checkpoint import CheckpointError, load_checkpoint, save_checkpoint  # noqa: F401 (re-exported)
@@ -201,7 +203,8 @@ class Trainer:
         self._stop_signal = None
         self._sums: dict = {}  # loss sums since the last history row (kept in checkpoints: resumed rows are exact)
         self._last_logits: dict = {}
-        self.fd_over_time = FDOverTime(config.data, config.eval.extractor, config.eval.fd_count, self.device)
+        self.metrics_over_time = SampleMetricsOverTime(config.data, config.eval.extractor, config.eval.fd_count,
+                                                       self.device, config.eval.curves)
 
     # ---------------------------------------------------------------- sampling (global batch, local slice)
     def _local(self, x: torch.Tensor) -> torch.Tensor:
@@ -482,7 +485,7 @@ class Trainer:
             if self.acc.is_main_process:
                 (self.run_dir / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2, default=list))
         if e.fd_every and self.acc.is_main_process:
-            self.fd_over_time.reference()  # before the clock starts, and before other processes wait mid-run
+            self.metrics_over_time.reference()  # before the clock starts, and before other processes wait mid-run
         self.acc.wait_for_everyone()
         if self.acc.trackers == [] and self.acc.log_with:
             self.acc.init_trackers("gancl", config=_flat(cfg.identity()))
@@ -504,7 +507,7 @@ class Trainer:
                     if e.diag_every and (self.step % e.diag_every == 0 or last):
                         row.update(self.diagnostics())
                     if e.fd_every and (self.step % e.fd_every == 0 or last) and self.acc.is_main_process:
-                        row["eval/fd"] = self.fd_over_time(self.G_ema)
+                        row.update(self.metrics_over_time(self.G_ema))
                     self.history.append(row)
                     if self.acc.log_with:
                         self.acc.log({k: v for k, v in row.items() if isinstance(v, (int, float))}, step=self.step)
