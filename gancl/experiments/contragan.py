@@ -38,13 +38,13 @@ CONTRAGAN_PRESETS = {
 
 
 def _contragan(scale_name: str, head: str, cond: str, loss: Optional[dict] = None,
-               overrides: Optional[dict] = None) -> RunConfig:
+               overrides: Optional[dict] = None, resolution: Optional[int] = None) -> RunConfig:
     paper = scale_name == "paper"
     model = {"d_head": head}
     if paper:
         model.update(g_channels=256, d_channels=128, channel_cap=256, d_channel_cap=128)
     c = base_config(scale_name, arch="resnet" if paper else "dcgan", dataset="cifar10" if paper else "shapes",
-                    num_classes=10, **model)
+                    num_classes=10, resolution=resolution, **model)
     c = c.replace(**{"loss.cond": cond, "loss.temperature": 1.0, "loss.cond_weight": 1.0,
                      **{f"loss.{k}": v for k, v in (loss or {}).items()}})
     if paper:

@@ -29,9 +29,10 @@ DUAL_PRESETS = {
 }
 
 
-def _dual(scale_name: str, san: bool, contrastive: bool, reference: bool) -> RunConfig:
+def _dual(scale_name: str, san: bool, contrastive: bool, reference: bool,
+          resolution: Optional[int] = None) -> RunConfig:
     paper = scale_name == "paper"
-    res = 128 if paper else scale(scale_name).resolution
+    res = resolution or (128 if paper else scale(scale_name).resolution)
     c = base_config(scale_name, arch="stylegan2", dataset="folder" if paper else "shapes",
                     g_attention="san" if san else None, g_attention_res=res // 4 if san else None,
                     ref_attention_res=max(4, res // 16) if reference else None)

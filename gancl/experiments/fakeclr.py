@@ -31,9 +31,9 @@ FAKECLR_PRESETS = {
 }
 
 
-def _fakeclr(scale_name: str, instance: str = "none", **loss) -> RunConfig:
+def _fakeclr(scale_name: str, instance: str = "none", resolution: Optional[int] = None, **loss) -> RunConfig:
     paper = scale_name == "paper"
-    res = 256 if paper else scale(scale_name).resolution
+    res = resolution or (256 if paper else scale(scale_name).resolution)
     c = base_config(scale_name, arch="stylegan2", dataset="folder" if paper else "shapes",
                     instance_head_dim=128 if instance != "none" else 0)
     c = stylegan2_recipe(c.replace(**{"data.count": 100, "data.resolution": res, "model.resolution": res,

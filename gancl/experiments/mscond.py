@@ -29,9 +29,9 @@ MSCOND_PRESETS = {
 }
 
 
-def _msconD(scale_name: str, multiscale: bool, contrastive: bool) -> RunConfig:
+def _msconD(scale_name: str, multiscale: bool, contrastive: bool, resolution: Optional[int] = None) -> RunConfig:
     paper = scale_name == "paper"
-    res = 256 if paper else scale(scale_name).resolution
+    res = resolution or (256 if paper else scale(scale_name).resolution)
     branches = tuple(h for h in MSCOND_BRANCHES if h < res)
     c = base_config(scale_name, arch="stylegan2", dataset="folder" if paper else "scenes",
                     multiscale_res=branches if multiscale else (), ms_proj_dim=256 if paper else 64)

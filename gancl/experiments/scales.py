@@ -90,13 +90,15 @@ def seeds(scale_name: str, chosen=None, defaults: Optional[dict] = None) -> list
 
 
 def base_config(scale_name: str, arch: str = "dcgan", dataset: str = "shapes", num_classes: int = 0,
-                name: str = "run", **model) -> RunConfig:
-    """A plain GAN at a scale: hinge loss, Adam 2e-4 (0.5, 0.999), EMA of G; ``model`` overrides ModelConfig."""
+                name: str = "run", resolution: Optional[int] = None, **model) -> RunConfig:
+    """A plain GAN at a scale: hinge loss, Adam 2e-4 (0.5, 0.999), EMA of G; ``model`` overrides ModelConfig.
+    ``resolution`` (data and model) defaults to the scale's."""
     s = scale(scale_name)
+    res = resolution or s.resolution
     return RunConfig(
         name=name,
-        data=DataConfig(name=dataset, resolution=s.resolution, count=s.train_count, val_count=s.val_count),
-        model=ModelConfig(**{"arch": arch, "resolution": s.resolution, "z_dim": s.z_dim, "g_channels": s.g_channels,
+        data=DataConfig(name=dataset, resolution=res, count=s.train_count, val_count=s.val_count),
+        model=ModelConfig(**{"arch": arch, "resolution": res, "z_dim": s.z_dim, "g_channels": s.g_channels,
                              "d_channels": s.d_channels, "num_classes": num_classes, "embed_dim": s.embed_dim,
                              **model}),
         loss=LossConfig(),
