@@ -33,3 +33,17 @@ def test_results_page_lists_every_claim_with_what_its_page_found(tmp_path):
     assert f"| {judged['C1'].verdict} |" in rows["C1"] and "3 seeds" in rows["C1"]
     assert "no page yet" in rows["C3"] and "not yet judged with this rule" in rows["C5"]
     assert "{doc}`contragan/conditioning_losses <contragan/conditioning_losses>`" in rows["C1"]
+
+
+def test_a_page_says_whether_its_runs_passed_the_regime_gate_with_the_measured_means():
+    from gancl.book.results import gate_sentence
+
+    spec = experiments.page_spec("contragan/conditioning_losses", "smoke", seeds=2)
+    rows = pd.DataFrame([{"config": label, "seed": s, "precision": 0.5 + 0.2 * s, "recall": 0.35}
+                         for label in spec.configs for s in range(2)])
+    assert gate_sentence(spec, rows) == ("Regime gate (2C (ContraGAN): precision >= 0.5, recall >= 0.3): passed; "
+                                         "precision 0.6, recall 0.35, mean of 2 runs.")
+    below = gate_sentence(spec, rows.assign(recall=0.2))
+    assert below.startswith("Regime gate (2C (ContraGAN): precision >= 0.5, recall >= 0.3): not passed (recall 0.2 "
+                            "below 0.3") and below.endswith("precision 0.6, recall 0.2, mean of 2 runs.")
+    assert gate_sentence(experiments.page_spec("appendix/calibration", "smoke"), rows) is None

@@ -26,6 +26,19 @@ def gate_description(spec) -> str | None:
     return f"{gate.baseline}: " + ", ".join(f"{measure} >= {threshold:g}" for measure, threshold in gate.minimum)
 
 
+def gate_sentence(spec, results) -> str | None:
+    """Whether the page's runs passed its regime gate, in one sentence with the measured means ("Regime gate (2C
+    (ContraGAN): precision >= 0.5, recall >= 0.3): passed; precision 0.61, recall 0.42, mean of 3 seeds."), None
+    for a page without one."""
+    if getattr(spec, "gate", None) is None:
+        return None
+    means = spec.gate.means(results)
+    failure = spec.gate.failure(results)
+    measured = ", ".join(f"{measure} {means[measure]:.3g}" for measure, _ in spec.gate.minimum)
+    outcome = "passed" if failure is None else f"not passed ({failure})"
+    return f"Regime gate ({gate_description(spec)}): {outcome}; {measured}, mean of {means['runs']} runs."
+
+
 def claim_records(spec, judgements: dict) -> list:
     """JSON-able records of a page's judged claims: id, statement, verdict, confidence, delta, the pairs and the
     page's regime gate (:func:`gate_description`; the verdict "not judged: ..." says it was not passed)."""
@@ -40,7 +53,8 @@ def claim_records(spec, judgements: dict) -> list:
 
 def show_claims(spec, results) -> dict:
     """Judge every claim of ``spec`` on ``results`` (train_grid's table, or any frame with config, seed and the
-    claims' value columns) with :meth:`PageSpec.judge`, show them as one table (verdict, weakest pair, the measure's
+    claims' value columns) with :meth:`PageSpec.judge`, say whether the runs passed the page's regime gate
+    (:func:`gate_sentence`), show the claims as one table (verdict, weakest pair, the measure's
     evaluation noise beside its seed-to-seed std), print each judged pair's effect and interval, and store the
     records in the notebook for the Results page. Returns claim id -> :class:`gancl.tables.Judgement`."""
     import pandas as pd
@@ -48,6 +62,9 @@ def show_claims(spec, results) -> dict:
 
     judgements = {claim.id: spec.judge(results, claim.id) for claim in spec.claims}
     records = claim_records(spec, judgements)
+    gate = gate_sentence(spec, results)
+    if gate is not None:
+        print(gate)
     noise = results.attrs.get("evaluation_noise", {})
     values = [spec.claim(r["id"]).value for r in records]
     table = pd.DataFrame({

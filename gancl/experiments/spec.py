@@ -136,6 +136,16 @@ class Gate:
     baseline: str
     minimum: tuple
 
+    def means(self, results) -> dict:
+        """Each gate measure's mean over the baseline's finished runs (NaN where none has it) and the number of
+        runs: {"precision": 0.61, "recall": 0.42, "runs": 3}."""
+        import math
+
+        runs = results[results["config"] == self.baseline]
+        out = {column: float(runs[column].dropna().mean()) if column in runs and runs[column].notna().any()
+               else math.nan for column, _ in self.minimum}
+        return {**out, "runs": len(runs)}
+
     def failure(self, results) -> Optional[str]:
         """None when ``results`` (one row per run) pass, else "<measure> <value> below <threshold>" for the first
         measure that does not (or says that the baseline has no finished run)."""
