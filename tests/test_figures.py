@@ -166,3 +166,34 @@ def test_image_rows_draw_one_strip_per_label():
     fig = image_rows({"real": torch.zeros(3, 3, 8, 8, dtype=torch.uint8), "fake": torch.zeros(2, 3, 8, 8)})
     assert [ax.get_ylabel() for ax in fig.axes] == ["real", "fake"]
     assert fig.axes[0].get_images()[0].get_array().shape[:2] == (8, 24)
+
+
+def test_calibration_panels_mark_the_gate_the_budget_and_the_first_passing_step():
+    import pandas as pd
+
+    from gancl.book.figures import calibration_panels
+
+    rows = []
+    for config, resolution in (("a @ 16 px", 16), ("a @ 32 px", 32)):
+        for seed in (0, 1):
+            for step in (100, 200, 300):
+                rows.append({"config": config, "seed": seed, "step": step, "fd": 50.0 / step, "recall": 0.4,
+                             "precision": step / 400 if resolution == 16 else 0.1,
+                             "class_consistency": 0.1 * seed})
+    rows += [{"config": "b @ 16 px", "seed": 0, "step": s, "fd": 9.0, "precision": 0.2, "recall": 0.1,
+              "memorised_share": s / 250} for s in (100, 200, 300)]
+    curves = pd.DataFrame(rows)
+    fig = calibration_panels(curves, {
+        "a": ((("precision", 0.5), ("recall", 0.3)), (16, 250), {16: "a @ 16 px", 32: "a @ 32 px"}),
+        "b": ((("memorised_share", 0.8),), (32, 100), {16: "b @ 16 px"})})
+    axes = fig.axes
+    assert [ax.get_title() for ax in axes] == ["FD (domain)", "precision", "recall", "class consistency",
+                                               "FD (domain)", "precision", "recall", "memorised share"]
+    # 16 px passes at 200 (mean precision 0.5): dotted; the budget is on the 16 px curve at 250: solid
+    assert vertical_lines(axes[1]) == {(":", 200.0), ("-", 250.0)}
+    dashed = [line.get_ydata()[0] for line in axes[1].get_lines() if line.get_linestyle() == "--"]
+    assert dashed == [0.5]
+    # family b passes its own gate at 200 (0.8); its budget names 32 px, which it was not calibrated at
+    assert vertical_lines(axes[7]) == {(":", 200.0)}
+    means = [line for line in axes[1].get_lines() if line.get_linewidth() == 1.8]
+    assert [list(line.get_ydata()) for line in means] == [[0.25, 0.5, 0.75], [0.1, 0.1, 0.1]]

@@ -369,3 +369,77 @@ def image_rows(rows: dict, title: Optional[str] = None):
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
+
+
+#: Axis labels of the calibration curves: three panels every family has, and a fourth for the family's own measure
+CALIBRATION_MEASURES = {"fd": "FD (domain)", "precision": "precision", "recall": "recall",
+                        "class_consistency": "class consistency", "memorised_share": "memorised share",
+                        "recognised_ratio": "recognised objects / real"}
+
+
+def _fourth_measure(gate: tuple, runs) -> Optional[str]:
+    """The family's own panel: its gate measure when that is not a sample metric, else class consistency when the
+    runs recorded it (conditional G), else none."""
+    own = [m for m, _ in gate if m not in ("fd", "precision", "recall")]
+    if own:
+        return own[0]
+    return "class_consistency" if "class_consistency" in runs and runs["class_consistency"].notna().any() else None
+
+
+def calibration_panels(curves, families: dict, title: Optional[str] = None):
+    """The calibration page's figure: one row per family, four panels: FD, precision, recall and the family's own
+    measure (its gate measure when that is not a sample metric: memorised share, recognised objects; else class
+    consistency for a conditional G); one colour per resolution, thin lines for seeds, the thick line their mean.
+
+    Marked: the gate's threshold of a measure (dashed horizontal), the page's current budget (solid vertical, in the
+    colour of its resolution) and the first step where the seeds' mean passes the whole gate (dotted, per
+    resolution).
+
+    Args:
+        curves: :func:`gancl.experiments.calibration.curves` of the page's runs (config, seed, step, measures).
+        families: family label -> (gate ((measure, threshold), ...), budget (resolution, steps), {resolution: config
+            label}).
+    Returns:
+        The matplotlib figure.
+    """
+    import matplotlib.pyplot as plt
+
+    from gancl.experiments.calibration import first_passing_step
+
+    fig, axes = plt.subplots(len(families), 4, figsize=(12.8, 2.6 * len(families)), squeeze=False)
+    for row, (label, (gate, budget, configs)) in zip(axes, families.items()):
+        thresholds = dict(gate)
+        family_runs = curves[curves["config"].isin(configs.values())]
+        measures = ["fd", "precision", "recall", _fourth_measure(gate, family_runs)]
+        for i, (resolution, config) in enumerate(sorted(configs.items())):
+            runs = curves[curves["config"] == config]
+            if runs.empty:
+                continue
+            passing = first_passing_step(runs, gate)
+            for ax, measure in zip(row, measures):
+                if measure is None or measure not in runs:
+                    continue
+                for _, seed in runs.groupby("seed"):
+                    ax.plot(seed["step"], seed[measure], color=f"C{i}", lw=0.6, alpha=0.5)
+                mean = runs.groupby("step")[measure].mean()
+                ax.plot(mean.index, mean.values, color=f"C{i}", lw=1.8, label=f"{resolution} px")
+                if passing is not None:
+                    ax.axvline(passing, color=f"C{i}", ls=":", lw=1)
+                if budget[0] == resolution:
+                    ax.axvline(budget[1], color=f"C{i}", lw=1.2)
+        for ax, measure in zip(row, measures):
+            if measure is None:
+                ax.axis("off")
+                continue
+            if measure in thresholds:
+                ax.axhline(thresholds[measure], color="black", ls="--", lw=0.8)
+            if measure == "fd":
+                ax.set_yscale("log")
+            ax.set_title(CALIBRATION_MEASURES[measure], fontsize=9)
+            ax.set_xlabel("step")
+        row[0].set_ylabel(label, fontsize=9)
+        row[0].legend(fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig

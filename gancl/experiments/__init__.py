@@ -30,6 +30,8 @@ from gancl.experiments.fakeclr import (FAKECLR_BUDGET, FAKECLR_FIG7, FAKECLR_INT
                                        FAKECLR_PAPER_COLUMNS, FAKECLR_PPL_SAMPLES, FAKECLR_PRESETS, FAKECLR_SEEDS,
                                        FAKECLR_SIZES, FAKECLR_T1, FAKECLR_T1_SEEDS, FAKECLR_T5, fakeclr_methods,
                                        fakeclr_table1, fakeclr_table5)
+from gancl.experiments.calibration import (CALIBRATION_HORIZON, CALIBRATION_RESOLUTIONS, CALIBRATION_SEEDS, FAMILIES,
+                                           Family, calibration_configs, curves, first_passing_step)
 from gancl.train.config import fakeclr_queue_size, r1_gamma_heuristic
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -1,0 +1,268 @@
+"""The calibration of the ``small`` scale (the book's appendix page ``appendix/calibration``).
+
+Every page judges its claims only when its reference configuration has learned the data (its regime gate,
+:data:`gancl.experiments.spec.DATA_GATES`). The budgets a page trains with (resolution, batch and steps) are read off
+curves: the reference configuration of each page family, trained well past its page's budget at 16 and 32 px, with
+the sample metrics the gate reads (FD, precision, recall and, when conditional, class consistency, in the domain
+features on the held-out split; :class:`gancl.metrics.SampleMetricsOverTime`) recorded every few hundred steps. The
+step where the mean over seeds first passes the gate, and where the curves flatten, set the page's budget.
+
+A family's configuration is its page's own (the same preset, batch and data), with only the number of steps, the
+resolution and the measuring interval changed: the curve of a seed is the run the page would train with that seed
+(the learning-rate schedule does not depend on the number of steps; what does, like FakeCLR's augmentation ramp, is
+named in :attr:`Family.note`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import pandas as pd
+
+from gancl.experiments.contragan import CONTRAGAN_SMALL_STEPS
+from gancl.experiments.dual import DUAL_BUDGET
+from gancl.experiments.fakeclr import FAKECLR_BUDGET
+from gancl.experiments.mscond import MSCOND_BUDGET
+from gancl.experiments.registry import preset
+from gancl.experiments.scales import scale
+from gancl.experiments.scales import scale as scale_of
+from gancl.experiments.scales import seeds as resolve_seeds
+from gancl.experiments.spec import DATA_GATES, MEMORISATION_GATE, PageSpec, page
+from gancl.experiments.stylegan2 import stylegan2_budget
+from gancl.train.config import RunConfig
+
+#: The resolutions every family is calibrated at (a page family's budget names one of them).
+CALIBRATION_RESOLUTIONS = {"smoke": (16,), "small": (16, 32), "paper": ()}
+#: Seeds per resolution: three at 16 px; one at 32 px (a 32 px run costs about four times a 16 px one; a family whose
+#: budget moves to 32 px gets its seeds there when its pages are re-run).
+CALIBRATION_SEEDS = {"smoke": {16: (0,)}, "small": {16: (0, 1, 2), 32: (0,)}}
+#: How far each calibration run trains (steps; a family may train less, :attr:`Family.horizon`) and how often it
+#: is measured, on how many samples, per scale.
+CALIBRATION_HORIZON = {"smoke": {"steps": 40, "every": 20, "count": 256},
+                       "small": {"steps": 6000, "every": 250, "count": 2000}}
+
+
+@dataclass(frozen=True)
+class Family:
+    """One page family: ``build(scale, resolution)`` is its reference configuration (the configuration its pages'
+    gate reads) at the page budget; ``budget(scale)`` the (resolution, steps) its pages train with now; ``pages``
+    the pages whose budget it sets; ``gate`` the measures of its gate ((column, threshold), as
+    :class:`gancl.experiments.Gate`), read on the curves as ``eval/<column>``."""
+
+    label: str
+    build: Callable[[str, Optional[int]], RunConfig]
+    budget: Callable[[str], tuple]
+    pages: tuple
+    gate: tuple
+    note: str = ""
+    #: further measurements over time the gate needs (``eval.curves``: "objects", "memorisation")
+    curves: tuple = ()
+    #: steps per scale where the family trains less far than :data:`CALIBRATION_HORIZON` (a StyleGAN2 step costs
+    #: several SN-DCGAN steps)
+    horizon: Optional[dict] = None
+
+
+def _contragan_reference(name: str) -> Callable[[str, Optional[int]], RunConfig]:
+    return lambda scale_name, resolution=None: preset(name, scale_name, resolution=resolution)
+
+
+def _contragan_budget(scale_name: str) -> tuple:
+    s = scale(scale_name)
+    return s.resolution, CONTRAGAN_SMALL_STEPS if s.name == "small" else s.steps
+
+
+def _stylegan2_reference(name: str, budgets: dict, **overrides) -> Callable[[str, Optional[int]], RunConfig]:
+    return lambda scale_name, resolution=None: preset(name, scale_name, resolution=resolution,
+                                                      **stylegan2_budget(scale_name, budgets), **overrides)
+
+
+def _stylegan2_budget(budgets: dict) -> Callable[[str], tuple]:
+    def budget(scale_name: str) -> tuple:
+        s = scale(scale_name)
+        return s.resolution, budgets[s.name][1] if s.name in budgets else s.steps
+
+    return budget
+
+
+#: StyleGAN2 families train 4000 steps at `small` (batch 16: 64k images)
+_STYLEGAN2_HORIZON = {"small": 4000}
+_RAMP = ("FakeCLR's augmentation strength ramps over the first half of a run's steps, so a calibration run "
+         "augments less early on than the page's shorter run does.")
+
+#: The page families, in the order the page shows (and trains) them.
+FAMILIES = (
+    Family("SN-DCGAN, 2C (conditional)", _contragan_reference("contragan/2c"), _contragan_budget,
+           ("contragan/conditioning_losses",), DATA_GATES["shapes"]),
+    Family("SN-DCGAN, unconditional", _contragan_reference("contragan/uncond"), _contragan_budget,
+           ("contragan/conditioning_losses",), DATA_GATES["shapes"]),
+    Family("StyleGAN2, 100 shapes (FakeCLR)", _stylegan2_reference("fakeclr/baseline", FAKECLR_BUDGET),
+           _stylegan2_budget(FAKECLR_BUDGET), ("fakeclr/interpolation", "fakeclr/ppl", "fakeclr/ablations"),
+           MEMORISATION_GATE, note=_RAMP, curves=("memorisation",), horizon=_STYLEGAN2_HORIZON),
+    Family("StyleGAN2, 1000 shapes (FakeCLR)", _stylegan2_reference("fakeclr/baseline", FAKECLR_BUDGET,
+                                                                    **{"data.count": 1000}),
+           _stylegan2_budget(FAKECLR_BUDGET), ("fakeclr/ablations",), DATA_GATES["shapes"], note=_RAMP,
+           horizon=_STYLEGAN2_HORIZON),
+    Family("StyleGAN2 + SAN, 2000 shapes (Dual)", _stylegan2_reference("dual/san", DUAL_BUDGET),
+           _stylegan2_budget(DUAL_BUDGET), ("dual_attention/resolution", "dual_attention/configurations"),
+           DATA_GATES["shapes"], horizon=_STYLEGAN2_HORIZON),
+    Family("StyleGAN2 + SAN, 10000 shapes (Dual)", _stylegan2_reference("dual/san", DUAL_BUDGET,
+                                                                        **{"data.count": 10_000}),
+           _stylegan2_budget(DUAL_BUDGET), ("dual_attention/data_size",), DATA_GATES["shapes"],
+           horizon=_STYLEGAN2_HORIZON),
+    Family("StyleGAN2, single D, scenes (MsConD)", _stylegan2_reference("msconD/stylegan2", MSCOND_BUDGET),
+           _stylegan2_budget(MSCOND_BUDGET), ("msconD/logit_dynamics", "msconD/scales"), DATA_GATES["scenes"],
+           curves=("objects",), horizon=_STYLEGAN2_HORIZON),
+    Family("StyleGAN2, multi-scale D, scenes (MsConD)", _stylegan2_reference("msconD/multiscale", MSCOND_BUDGET),
+           _stylegan2_budget(MSCOND_BUDGET), ("msconD/logit_dynamics", "msconD/scales"), DATA_GATES["scenes"],
+           curves=("objects",), horizon=_STYLEGAN2_HORIZON),
+    Family("StyleGAN2, MsConD, scenes", _stylegan2_reference("msconD/msconD", MSCOND_BUDGET),
+           _stylegan2_budget(MSCOND_BUDGET), ("msconD/logit_dynamics", "msconD/scales"), DATA_GATES["scenes"],
+           curves=("objects",), horizon=_STYLEGAN2_HORIZON),
+)
+
+
+#: The families a `smoke` page calibrates when none are named: one per kind of curve (class consistency, memorisation,
+#: objects), so that CI exercises every path in under a minute.
+SMOKE_FAMILIES = ("SN-DCGAN, 2C (conditional)", "StyleGAN2, 100 shapes (FakeCLR)",
+                  "StyleGAN2, single D, scenes (MsConD)")
+
+
+def family(label: str) -> Family:
+    for f in FAMILIES:
+        if f.label == label:
+            return f
+    raise KeyError(f"no calibration family {label!r}; the families are {[f.label for f in FAMILIES]}")
+
+
+def default_families(scale_name: str, families: Optional[list] = None) -> list:
+    """The labels of the families a page calibrates: ``families`` when given, else all of them (at `smoke`,
+    :data:`SMOKE_FAMILIES`)."""
+    if families is not None:
+        return list(families)
+    return list(SMOKE_FAMILIES) if scale(scale_name).name == "smoke" else [f.label for f in FAMILIES]
+
+
+def calibration_label(family_label: str, resolution: int) -> str:
+    return f"{family_label} @ {resolution} px"
+
+
+def calibration_configs(scale_name: str, families: Optional[list] = None, steps: Optional[int] = None) -> dict:
+    """``"<family> @ <R> px"`` -> RunConfig: each family's reference configuration at each calibration resolution,
+    trained for the horizon (``steps`` overrides it) and measured every ``every`` steps on ``count`` samples."""
+    horizon = CALIBRATION_HORIZON[scale(scale_name).name]
+    chosen = [family(label) for label in default_families(scale_name, families)]
+    configs = {}
+    for f in chosen:
+        length = steps or (f.horizon or {}).get(scale(scale_name).name, horizon["steps"])
+        for r in CALIBRATION_RESOLUTIONS[scale(scale_name).name]:
+            c = f.build(scale_name, r)
+            configs[calibration_label(f.label, r)] = c.replace(**{
+                "optim.steps": length, "eval.fd_every": horizon["every"], "eval.fd_count": horizon["count"],
+                "eval.log_every": min(c.eval.log_every, horizon["every"]), "eval.curves": f.curves})
+    return configs
+
+
+@page("appendix/calibration")
+def _calibration(scale, seeds=None, dataset=None, data_dir=None, steps=None, families=None) -> PageSpec:
+    if dataset not in (None, "shapes") or data_dir is not None:  # "shapes": every page's default parameter
+        raise ValueError("the calibration page calibrates the embedded data sets its families name; it takes no "
+                         f"other dataset or data_dir (got dataset={dataset!r}, data_dir={data_dir!r})")
+    if not CALIBRATION_RESOLUTIONS[scale_of(scale).name]:
+        raise ValueError(f"the calibration page calibrates the smoke and small scales; at {scale!r} each paper's "
+                         "own budget applies")
+    configs = calibration_configs(scale, families, steps)
+    per_resolution = CALIBRATION_SEEDS[scale_of(scale).name]
+    config_seeds = {label: list(per_resolution[c.data.resolution]) if seeds is None else resolve_seeds(scale, seeds)
+                    for label, c in configs.items()}
+    # no final evaluation: the last point of each curve is measured as a page's "metrics" evaluation is
+    return PageSpec("appendix/calibration", scale, configs, resolve_seeds(scale, seeds), (),
+                    config_seeds=config_seeds, noise_seeds=0)
+
+
+def curves(runs: dict) -> pd.DataFrame:
+    """The measured curves of a calibration page's runs, long format: one row per (config, seed, step) with
+    ``images_seen``, ``wall_time`` and every ``eval/<measure>`` column renamed to ``<measure>``.
+    ``runs``: (label, seed) -> RunResult, as :func:`gancl.train.train_grid` returns them."""
+    frames = []
+    for (label, seed), run in runs.items():
+        h = run.history()
+        measured = [c for c in h.columns if c.startswith("eval/")]
+        rows = h.dropna(subset=measured, how="all")[["step", "images_seen", "wall_time", *measured]]
+        frames.append(rows.rename(columns={c: c[len("eval/"):] for c in measured}).assign(config=label, seed=seed))
+    return pd.concat(frames, ignore_index=True)
+
+
+def first_passing_step(curves: pd.DataFrame, gate: tuple) -> Optional[int]:
+    """The first measured step at which the mean over seeds of every gate measure reaches its threshold (None when
+    none does). ``curves``: one configuration's rows of :func:`curves`; ``gate``: (measure, threshold) pairs."""
+    means = curves.groupby("step")[[m for m, _ in gate]].mean()
+    passing = pd.Series(True, index=means.index)
+    for measure, threshold in gate:
+        passing &= means[measure] >= threshold
+    return int(passing.index[passing.argmax()]) if passing.any() else None
+
+
+def _mean_at(runs: pd.DataFrame, step: int, measures: list) -> dict:
+    """The seeds' mean of ``measures`` at the last measured step at or before ``step`` (NaN before any)."""
+    measured = runs[runs["step"] <= step]
+    if measured.empty:
+        return {m: float("nan") for m in measures}
+    return measured[measured["step"] == measured["step"].max()][measures].mean().to_dict()
+
+
+def summary(curves: pd.DataFrame, results: pd.DataFrame, scale_name: str,
+            families: Optional[list] = None) -> pd.DataFrame:
+    """One row per (family, resolution): seeds, the first step where the seeds' mean passes the family's gate (and
+    the training minutes it takes, at the runs' measured seconds per step), the gate's measures at the pages'
+    current budget and at the horizon, and each run's wall time.
+
+    ``curves``: :func:`curves` of the runs; ``results``: :func:`gancl.train.train_grid`'s table of the same runs.
+    """
+    rows = []
+    for f in [family(label) for label in default_families(scale_name, families)]:
+        budget_resolution, budget_steps = f.budget(scale_name)
+        measures = [m for m, _ in f.gate]
+        for r in CALIBRATION_RESOLUTIONS[scale(scale_name).name]:
+            label = calibration_label(f.label, r)
+            runs, done = curves[curves["config"] == label], results[results["config"] == label]
+            if runs.empty:
+                continue
+            passing = first_passing_step(runs, f.gate)
+            seconds = float(done["seconds_per_step"].mean())
+            row = {"family": f.label, "resolution": r, "seeds": int(runs["seed"].nunique()),
+                   "gate": ", ".join(f"{m} >= {t:g}" for m, t in f.gate),
+                   "first step passing": passing,
+                   "minutes to pass": None if passing is None else passing * seconds / 60,
+                   "budget now": f"{budget_steps} steps" if budget_resolution == r else "",
+                   "seconds per step": seconds, "run wall minutes": float(done["wall_time"].mean()) / 60}
+            at_budget = _mean_at(runs, budget_steps, measures) if budget_resolution == r else {}
+            at_end = _mean_at(runs, int(runs["step"].max()), measures)
+            for m in measures:
+                row[f"{m} at budget"] = at_budget.get(m, float("nan"))
+                row[f"{m} at {int(runs['step'].max())}"] = at_end[m]
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def reading(table: pd.DataFrame) -> str:
+    """The calibration in sentences, one per family, from :func:`summary`'s table: at which resolution and step the
+    seeds' mean first passes the gate and what that costs, or that no run did within its horizon (with the gate
+    measures where the horizon ended)."""
+    sentences = []
+    for label, rows in table.groupby("family", sort=False):
+        parts = []
+        for _, row in rows.iterrows():
+            seeds = f"{row['seeds']} seed" + ("s" if row["seeds"] != 1 else "")
+            if pd.notna(row["first step passing"]):
+                parts.append(f"at {row['resolution']} px it passes at step {int(row['first step passing'])} "
+                             f"(about {row['minutes to pass']:.0f} min of training; {seeds})")
+            else:
+                end = [c for c in row.index if " at " in c and not c.endswith(" at budget")]
+                measured = ", ".join(f"{c.split(' at ')[0]} {row[c]:.2f}" for c in end if pd.notna(row[c]))
+                horizon = end[0].split(" at ")[1] if end else "?"
+                parts.append(f"at {row['resolution']} px it does not pass within {horizon} steps ({measured} at the "
+                             f"end; {seeds})")
+        gate = rows.iloc[0]["gate"]
+        sentences.append(f"{label} (gate: {gate}): " + "; ".join(parts) + ".")
+    return " ".join(sentences)
