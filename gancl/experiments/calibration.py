@@ -58,8 +58,8 @@ class Family:
     note: str = ""
     #: further measurements over time the gate needs (``eval.curves``: "objects", "memorisation")
     curves: tuple = ()
-    #: steps per scale where the family trains less far than :data:`CALIBRATION_HORIZON` (a StyleGAN2 step costs
-    #: several SN-DCGAN steps)
+    #: steps per scale and resolution where the family trains less far than :data:`CALIBRATION_HORIZON` (a StyleGAN2
+    #: step costs several SN-DCGAN steps): {scale: {resolution: steps}}
     horizon: Optional[dict] = None
 
 
@@ -85,8 +85,10 @@ def _stylegan2_budget(budgets: dict) -> Callable[[str], tuple]:
     return budget
 
 
-#: StyleGAN2 families train 4000 steps at `small` (batch 16: 64k images)
-_STYLEGAN2_HORIZON = {"small": 4000}
+#: StyleGAN2 families train 4000 steps at 16 px at `small` (batch 16: 64k images) and 2000 at 32 px, about the 20
+#: minutes on two CPU cores that a page's run may take: a 32 px run that does not pass its gate by then is too
+#: costly for a page whatever it does later.
+_STYLEGAN2_HORIZON = {"small": {16: 4000, 32: 2000}}
 _RAMP = ("FakeCLR's augmentation strength ramps over the first half of a run's steps, so a calibration run "
          "augments less early on than the page's shorter run does.")
 
@@ -154,8 +156,8 @@ def calibration_configs(scale_name: str, families: Optional[list] = None, steps:
     chosen = [family(label) for label in default_families(scale_name, families)]
     configs = {}
     for f in chosen:
-        length = steps or (f.horizon or {}).get(scale(scale_name).name, horizon["steps"])
         for r in CALIBRATION_RESOLUTIONS[scale(scale_name).name]:
+            length = steps or (f.horizon or {}).get(scale(scale_name).name, {}).get(r, horizon["steps"])
             c = f.build(scale_name, r)
             configs[calibration_label(f.label, r)] = c.replace(**{
                 "optim.steps": length, "eval.fd_every": horizon["every"], "eval.fd_count": horizon["count"],
