@@ -85,6 +85,9 @@ chosen = [experiments.calibration.family(label) for label in
           experiments.calibration.default_families(scale, families)]
 print({label: f"{c.optim.steps} steps at batch {c.optim.batch_size}, measured every {c.eval.fd_every}"
        for label, c in spec.configs.items()})
+for f in chosen:
+    if f.note:  # where a calibration run differs from its page's run beyond its length
+        print(f"{f.label}: {f.note}")
 
 # %% [markdown]
 # ## The curves
