@@ -25,7 +25,6 @@ from gancl.experiments.dual import DUAL_BUDGET
 from gancl.experiments.fakeclr import FAKECLR_BUDGET
 from gancl.experiments.mscond import MSCOND_BUDGET
 from gancl.experiments.registry import preset
-from gancl.experiments.scales import scale
 from gancl.experiments.scales import scale as scale_of
 from gancl.experiments.scales import seeds as resolve_seeds
 from gancl.experiments.spec import DATA_GATES, MEMORISATION_GATE, PageSpec, page
@@ -68,7 +67,7 @@ def _contragan_reference(name: str) -> Callable[[str, Optional[int]], RunConfig]
 
 
 def _contragan_budget(scale_name: str) -> tuple:
-    s = scale(scale_name)
+    s = scale_of(scale_name)
     return s.resolution, CONTRAGAN_SMALL_STEPS if s.name == "small" else s.steps
 
 
@@ -79,7 +78,7 @@ def _stylegan2_reference(name: str, budgets: dict, **overrides) -> Callable[[str
 
 def _stylegan2_budget(budgets: dict) -> Callable[[str], tuple]:
     def budget(scale_name: str) -> tuple:
-        s = scale(scale_name)
+        s = scale_of(scale_name)
         return s.resolution, budgets[s.name][1] if s.name in budgets else s.steps
 
     return budget
@@ -142,7 +141,7 @@ def default_families(scale_name: str, families: Optional[list] = None) -> list:
     :data:`SMOKE_FAMILIES`)."""
     if families is not None:
         return list(families)
-    return list(SMOKE_FAMILIES) if scale(scale_name).name == "smoke" else [f.label for f in FAMILIES]
+    return list(SMOKE_FAMILIES) if scale_of(scale_name).name == "smoke" else [f.label for f in FAMILIES]
 
 
 def calibration_label(family_label: str, resolution: int) -> str:
@@ -152,12 +151,12 @@ def calibration_label(family_label: str, resolution: int) -> str:
 def calibration_configs(scale_name: str, families: Optional[list] = None, steps: Optional[int] = None) -> dict:
     """``"<family> @ <R> px"`` -> RunConfig: each family's reference configuration at each calibration resolution,
     trained for the horizon (``steps`` overrides it) and measured every ``every`` steps on ``count`` samples."""
-    horizon = CALIBRATION_HORIZON[scale(scale_name).name]
+    horizon = CALIBRATION_HORIZON[scale_of(scale_name).name]
     chosen = [family(label) for label in default_families(scale_name, families)]
     configs = {}
     for f in chosen:
-        for r in CALIBRATION_RESOLUTIONS[scale(scale_name).name]:
-            length = steps or (f.horizon or {}).get(scale(scale_name).name, {}).get(r, horizon["steps"])
+        for r in CALIBRATION_RESOLUTIONS[scale_of(scale_name).name]:
+            length = steps or (f.horizon or {}).get(scale_of(scale_name).name, {}).get(r, horizon["steps"])
             c = f.build(scale_name, r)
             configs[calibration_label(f.label, r)] = c.replace(**{
                 "optim.steps": length, "eval.fd_every": horizon["every"], "eval.fd_count": horizon["count"],
@@ -225,7 +224,7 @@ def summary(curves: pd.DataFrame, results: pd.DataFrame, scale_name: str,
     for f in [family(label) for label in default_families(scale_name, families)]:
         budget_resolution, budget_steps = f.budget(scale_name)
         measures = [m for m, _ in f.gate]
-        for r in CALIBRATION_RESOLUTIONS[scale(scale_name).name]:
+        for r in CALIBRATION_RESOLUTIONS[scale_of(scale_name).name]:
             label = calibration_label(f.label, r)
             runs, done = curves[curves["config"] == label], results[results["config"] == label]
             if runs.empty:
