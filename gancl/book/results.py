@@ -23,7 +23,7 @@ def gate_description(spec) -> str | None:
     gate = getattr(spec, "gate", None)
     if gate is None:
         return None
-    return f"{gate.baseline}: " + ", ".join(f"{measure} >= {threshold:g}" for measure, threshold in gate.minimum)
+    return f"{gate.baseline}: {gate.condition()}"
 
 
 def gate_sentence(spec, results) -> str | None:

@@ -27,7 +27,7 @@ from gancl.experiments.mscond import MSCOND_BUDGET
 from gancl.experiments.registry import preset
 from gancl.experiments.scales import scale as scale_of
 from gancl.experiments.scales import seeds as resolve_seeds
-from gancl.experiments.spec import DATA_GATES, MEMORISATION_GATE, PageSpec, page
+from gancl.experiments.spec import DATA_GATES, MEMORISATION_GATE, Gate, PageSpec, page
 from gancl.experiments.stylegan2 import stylegan2_budget
 from gancl.train.config import RunConfig
 
@@ -197,11 +197,10 @@ def curves(runs: dict) -> pd.DataFrame:
 def first_passing_step(curves: pd.DataFrame, gate: tuple) -> Optional[int]:
     """The first measured step at which the mean over seeds of every gate measure reaches its threshold (None when
     none does). ``curves``: one configuration's rows of :func:`curves`; ``gate``: (measure, threshold) pairs."""
-    means = curves.groupby("step")[[m for m, _ in gate]].mean()
-    passing = pd.Series(True, index=means.index)
-    for measure, threshold in gate:
-        passing &= means[measure] >= threshold
-    return int(passing.index[passing.argmax()]) if passing.any() else None
+    for step, measured in curves.assign(config="reference").groupby("step"):  # the page gate's own rule, per step
+        if Gate("reference", gate).failure(measured) is None:
+            return int(step)
+    return None
 
 
 def _mean_at(runs: pd.DataFrame, step: int, measures: list) -> dict:
@@ -232,7 +231,7 @@ def summary(curves: pd.DataFrame, results: pd.DataFrame, scale_name: str,
             passing = first_passing_step(runs, f.gate)
             seconds = float(done["seconds_per_step"].mean())
             row = {"family": f.label, "resolution": r, "seeds": int(runs["seed"].nunique()),
-                   "gate": ", ".join(f"{m} >= {t:g}" for m, t in f.gate),
+                   "gate": Gate(label, f.gate).condition(),
                    "first step passing": passing,
                    "minutes to pass": None if passing is None else passing * seconds / 60,
                    "budget now": f"{budget_steps} steps" if budget_resolution == r else "",

@@ -136,6 +136,10 @@ class Gate:
     baseline: str
     minimum: tuple
 
+    def condition(self) -> str:
+        """The thresholds in words: "precision >= 0.5, recall >= 0.3"."""
+        return ", ".join(f"{measure} >= {threshold:g}" for measure, threshold in self.minimum)
+
     def means(self, results) -> dict:
         """Each gate measure's mean over the baseline's finished runs (NaN where none has it) and the number of
         runs: {"precision": 0.61, "recall": 0.42, "runs": 3}."""
