@@ -6,7 +6,7 @@ import torch
 
 import gancl.metrics.stats as stats_module
 from gancl.metrics import (DomainConfig, FeatureExtractor, class_consistency, domain_extractor, evaluate_features,
-                           evaluate_generator, frame_differences, generate_features, interpolation_smoothness,
+                           evaluate_generator, evaluate_real, frame_differences, generate_features, interpolation_smoothness,
                            invert, metric_label, path_points, real_stats)
 
 
@@ -73,6 +73,35 @@ def test_evaluate_generator_records_how_it_measured(extractor, cache):
     noise = evaluate_generator(NoiseG(), "shapes", 16, extractor=extractor, n=200, real_count=256, kid_subsets=5,
                                kid_subset_size=100, progress=False)
     assert noise.fd > res.fd and noise.class_consistency is None and noise.intra_fd is None
+
+
+class TrainingImagesG(torch.nn.Module):
+    """An unconditional 'generator' that draws the training split's images in order, one per sample."""
+
+    z_dim, num_classes = 4, 0
+
+    def __init__(self, n):
+        super().__init__()
+        from gancl.data import get_dataset
+
+        self.images, self.drawn = get_dataset("shapes", 16, "train", count=n).images, 0
+        self.dummy = torch.nn.Parameter(torch.zeros(()))
+
+    def forward(self, z, y=None):
+        out = self.images[self.drawn:self.drawn + len(z)]
+        self.drawn += len(z)
+        return out.float() / 127.5 - 1 + self.dummy
+
+
+def test_evaluate_real_scores_the_training_images_as_a_generator_drawing_them_would(extractor, cache):
+    kw = dict(extractor=extractor, n=200, kid_subsets=5, kid_subset_size=100)
+    ceiling = evaluate_real("shapes", 16, **kw)
+    drawn = evaluate_generator(TrainingImagesG(200), "shapes", 16, progress=False, **kw)
+    for measure in ("fd", "precision", "recall", "density", "coverage"):
+        assert getattr(ceiling, measure) == pytest.approx(getattr(drawn, measure), rel=1e-9, abs=1e-12), measure
+    noise = evaluate_generator(NoiseG(), "shapes", 16, progress=False, **kw)
+    assert ceiling.fd < noise.fd and ceiling.precision > noise.precision and ceiling.recall > noise.recall
+    assert (ceiling.split, ceiling.n_fake, ceiling.seed) == ("val", 200, None)
 
 
 def test_real_stats_are_cached_per_split_count_and_extractor(extractor, cache, monkeypatch):

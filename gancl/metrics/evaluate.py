@@ -238,6 +238,24 @@ def evaluate_features(real: Union[RealStats, np.ndarray, torch.Tensor], fake_fea
     return result
 
 
+def evaluate_real(dataset: str, resolution: int, extractor: Union[str, FeatureExtractor] = "domain",
+                  n: int = 2000, split: str = "val", device="cpu", data_dir: Optional[str] = None,
+                  progress: bool = False, **metric_kw) -> EvalResult:
+    """What a generator that drew the data set's own images would score: ``n`` real training images measured
+    against the real ``split`` exactly as :func:`evaluate_generator` measures ``n`` generated ones. The ceiling of
+    precision and recall and the floor of FD for that extractor, resolution and sample size (a regime gate's
+    thresholds read against it). Returns an :class:`EvalResult` whose ``seed`` is None (no latents)."""
+    if isinstance(extractor, str):
+        kw = {"dataset": dataset, "resolution": resolution, "data_dir": data_dir, "progress": progress} \
+            if extractor == "domain" else {}
+        extractor = get_extractor(extractor, device=device, **kw)
+    real = real_stats(dataset, resolution, split, extractor, None, device, data_dir, progress=progress)
+    drawn = real_stats(dataset, resolution, "train", extractor, n, device, data_dir, progress=progress)
+    if drawn.feats is None:
+        raise ValueError(f"{n} training images' features are too large to keep; ask for fewer (n)")
+    return evaluate_features(real, drawn.feats, extractor, **{"intra_class": False, **metric_kw})
+
+
 def evaluate_generator(G, dataset: str, resolution: int, extractor: Union[str, FeatureExtractor] = "domain",
                        n: int = 10_000, split: str = "val", real_count: Optional[int] = None,
                        y_sampler: Optional[Callable] = None, batch_size: int = 256, seed: int = 0, device=None,
