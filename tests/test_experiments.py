@@ -345,7 +345,7 @@ def test_the_regime_gate_refuses_to_judge_a_generator_that_has_not_learned_the_d
     low_recall = learned.assign(recall=0.1)
     assert "recall 0.1 below 0.3" in spec.judge(low_recall, "C2").verdict
     scenes = experiments.page_spec("msconD/scales", "small")
-    assert dict(scenes.gate.minimum) == {"recognised_ratio": 0.5}
+    assert dict(scenes.gate.minimum) == {"recognised_ratio": 0.5, "precision": 0.5, "recall": 0.3}
     for page in ("fakeclr/interpolation", "fakeclr/ppl", "fakeclr/ablations"):  # few-shot: memorisation
         few_shot = experiments.page_spec(page, "small")
         assert dict(few_shot.gate.minimum) == {"memorised_share": 0.8}

@@ -169,7 +169,7 @@ fd.loc[list(configs)].round(2)
 #   std over the last half (`finest_fake_std`) than MultiscaleD's.
 #
 # Both are judged only when StyleGAN2's generator has learned the scenes (the regime gate of `scenes`: recognised
-# objects per generated image at least half the real rate).
+# objects per generated image at least half the real rate, precision >= 0.5 and recall >= 0.3).
 
 # %%
 from gancl.book import glue

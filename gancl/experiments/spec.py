@@ -171,8 +171,13 @@ MEMORISATION_GATE = (("memorised_share", 0.8),)
 
 #: The gate of each embedded data set (issue: a page judges generators that have learned the data): on `shapes`
 #: precision >= 0.5 and recall >= 0.3 in the domain features; on `scenes` at least half the real rate of recognised
-#: objects per generated image (object evaluation's ``recognised_ratio``).
-DATA_GATES = {"shapes": (("precision", 0.5), ("recall", 0.3)), "scenes": (("recognised_ratio", 0.5),)}
+#: objects per generated image (object evaluation's ``recognised_ratio``) and the same precision and recall in the
+#: scenes' own domain features. Objects alone do not suffice: a 40-step generator at 16 px drawing coloured specks
+#: scores recognised_ratio 0.94, and 32 px runs with FD ~500 passed it. Real images drawn as samples
+#: (:func:`gancl.metrics.evaluate_real`, 2000 against the held-out split) score precision 0.90 / recall 0.88 on
+#: shapes and 0.85 / 0.88 on scenes at 16 px (0.91 / 0.90 and 0.89 / 0.92 at 32 px): the thresholds sit well below.
+DATA_GATES = {"shapes": (("precision", 0.5), ("recall", 0.3)),
+              "scenes": (("recognised_ratio", 0.5), ("precision", 0.5), ("recall", 0.3))}
 
 
 def data_gate(baseline: str, dataset: str) -> Optional[Gate]:
