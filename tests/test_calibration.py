@@ -14,7 +14,8 @@ def test_a_family_calibrates_its_pages_own_configuration():
     page = experiments.page_spec("contragan/conditioning_losses", "small")
     for label, reference in (("SN-DCGAN, 2C (conditional)", "2C (ContraGAN)"),
                              ("SN-DCGAN, unconditional", "Uncond. GAN")):
-        run = spec.configs[calibration.calibration_label(label, 32)]
+        resolution, _ = calibration.family(label).budget("small")  # the page's own resolution: 16 px since calibrated
+        run = spec.configs[calibration.calibration_label(label, resolution)]
         ref = page.configs[reference]
         horizon = calibration.CALIBRATION_HORIZON["small"]
         assert run.optim.steps == horizon["steps"] and run.eval.fd_every == horizon["every"]
@@ -91,6 +92,24 @@ def test_the_summary_reads_the_gate_at_the_budget_and_at_the_horizon(monkeypatch
     assert row["precision at budget"] == pytest.approx(0.35)  # the last measured step at or before 250: 200
     assert row["recall at 500"] == pytest.approx(0.35) and row["seeds"] == 2
     assert row["run wall minutes"] == pytest.approx(2.5)
+
+
+def test_the_real_reference_measures_each_data_set_and_resolution_once(monkeypatch):
+    import gancl.metrics
+
+    calls = []
+
+    def fake_evaluate_real(dataset, resolution, n, data_dir=None):
+        calls.append((dataset, resolution, n))
+        return type("R", (), {"fd": resolution / 100, "precision": 0.9, "recall": 0.8})()
+
+    monkeypatch.setattr(gancl.metrics, "evaluate_real", fake_evaluate_real)
+    spec = experiments.page_spec("appendix/calibration", "small")
+    real = calibration.real_reference(spec)
+    assert set(real) == set(spec.configs)
+    assert sorted(calls) == [("scenes", 16, 2000), ("scenes", 32, 2000), ("shapes", 16, 2000), ("shapes", 32, 2000)]
+    for label, c in spec.configs.items():
+        assert real[label] == {"fd": c.data.resolution / 100, "precision": 0.9, "recall": 0.8}
 
 
 def test_a_preset_built_at_another_resolution_derives_what_depends_on_it():

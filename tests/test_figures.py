@@ -185,7 +185,8 @@ def test_calibration_panels_mark_the_gate_the_budget_and_the_first_passing_step(
     curves = pd.DataFrame(rows)
     fig = calibration_panels(curves, {
         "a": ((("precision", 0.5), ("recall", 0.3)), (16, 250), {16: "a @ 16 px", 32: "a @ 32 px"}),
-        "b": ((("memorised_share", 0.8),), (32, 100), {16: "b @ 16 px"})})
+        "b": ((("memorised_share", 0.8),), (32, 100), {16: "b @ 16 px"})},
+        real={"a @ 16 px": {"precision": 0.9, "fd": 0.4}, "a @ 32 px": {"precision": 0.85}})
     axes = fig.axes
     assert [ax.get_title() for ax in axes] == ["FD (domain)", "precision", "recall", "class consistency",
                                                "FD (domain)", "precision", "recall", "memorised share"]
@@ -193,6 +194,11 @@ def test_calibration_panels_mark_the_gate_the_budget_and_the_first_passing_step(
     assert vertical_lines(axes[1]) == {(":", 200.0), ("-", 250.0)}
     dashed = [line.get_ydata()[0] for line in axes[1].get_lines() if line.get_linestyle() == "--"]
     assert dashed == [0.5]
+    # the real images' precision per resolution (dash-dot, in the resolution's colour); recall was not given
+    real = [(line.get_color(), line.get_ydata()[0]) for line in axes[1].get_lines() if line.get_linestyle() == "-."]
+    assert real == [("C0", 0.9), ("C1", 0.85)]
+    assert [line.get_ydata()[0] for line in axes[0].get_lines() if line.get_linestyle() == "-."] == [0.4]
+    assert not [line for line in axes[2].get_lines() if line.get_linestyle() == "-."]
     # family b passes its own gate at 200 (0.8); its budget names 32 px, which it was not calibrated at
     assert vertical_lines(axes[7]) == {(":", 200.0)}
     means = [line for line in axes[1].get_lines() if line.get_linewidth() == 1.8]

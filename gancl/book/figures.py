@@ -386,19 +386,22 @@ def _fourth_measure(gate: tuple, runs) -> Optional[str]:
     return "class_consistency" if "class_consistency" in runs and runs["class_consistency"].notna().any() else None
 
 
-def calibration_panels(curves, families: dict, title: Optional[str] = None):
+def calibration_panels(curves, families: dict, title: Optional[str] = None, real: Optional[dict] = None):
     """The calibration page's figure: one row per family, four panels: FD, precision, recall and the family's own
     measure (its gate measure when that is not a sample metric: memorised share, recognised objects; else class
     consistency for a conditional G); one colour per resolution, thin lines for seeds, the thick line their mean.
 
     Marked: the gate's threshold of a measure (dashed horizontal), the page's current budget (solid vertical, in the
-    colour of its resolution) and the first step where the seeds' mean passes the whole gate (dotted, per
-    resolution).
+    colour of its resolution), the first step where the seeds' mean passes the whole gate (dotted, per
+    resolution) and, when ``real`` gives them, what the data set's own images score as samples (dash-dot
+    horizontal, in the colour of the resolution).
 
     Args:
         curves: :func:`gancl.experiments.calibration.curves` of the page's runs (config, seed, step, measures).
         families: family label -> (gate ((measure, threshold), ...), budget (resolution, steps), {resolution: config
             label}).
+        real: config label -> {measure: value} of real images measured as samples
+            (:func:`gancl.experiments.calibration.real_reference`).
     Returns:
         The matplotlib figure.
     """
@@ -427,6 +430,8 @@ def calibration_panels(curves, families: dict, title: Optional[str] = None):
                     ax.axvline(passing, color=f"C{i}", ls=":", lw=1)
                 if budget[0] == resolution:
                     ax.axvline(budget[1], color=f"C{i}", lw=1.2)
+                if measure in (real or {}).get(config, {}):
+                    ax.axhline(real[config][measure], color=f"C{i}", ls="-.", lw=0.8)
         for ax, measure in zip(row, measures):
             if measure is None:
                 ax.axis("off")

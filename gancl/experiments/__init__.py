@@ -17,7 +17,7 @@ from gancl.experiments.registry import names, preset, register_table
 from gancl.experiments.claims import CLAIMS, RegisteredClaim
 from gancl.experiments.spec import DATA_GATES, MEMORISATION_GATE, Claim, Evaluation, Gate, PageSpec, data_gate, page_spec, pages
 from gancl.experiments.contragan import (CONTRAGAN_CR_WEIGHT, CONTRAGAN_FIG3, CONTRAGAN_FIG3_RUNS,
-                                         CONTRAGAN_FIG3_SEEDS, CONTRAGAN_PRESETS, CONTRAGAN_SMALL_STEPS,
+                                         CONTRAGAN_FIG3_SEEDS, CONTRAGAN_PRESETS, CONTRAGAN_SMALL,
                                          CONTRAGAN_TABLE1, CONTRAGAN_TABLE4, CONTRAGAN_TABLE4_BATCH,
                                          CONTRAGAN_TABLE4_SMALL_STEPS, STABILITY_ACC_GAP, contragan_fig3,
                                          contragan_table1,

@@ -20,7 +20,7 @@ from typing import Callable, Optional
 
 import pandas as pd
 
-from gancl.experiments.contragan import CONTRAGAN_SMALL_STEPS
+from gancl.experiments.contragan import CONTRAGAN_SMALL
 from gancl.experiments.dual import DUAL_BUDGET
 from gancl.experiments.fakeclr import FAKECLR_BUDGET
 from gancl.experiments.mscond import MSCOND_BUDGET
@@ -68,7 +68,7 @@ def _contragan_reference(name: str) -> Callable[[str, Optional[int]], RunConfig]
 
 def _contragan_budget(scale_name: str) -> tuple:
     s = scale_of(scale_name)
-    return s.resolution, CONTRAGAN_SMALL_STEPS if s.name == "small" else s.steps
+    return (CONTRAGAN_SMALL["resolution"], CONTRAGAN_SMALL["steps"]) if s.name == "small" else (s.resolution, s.steps)
 
 
 def _stylegan2_reference(name: str, budgets: dict, **overrides) -> Callable[[str, Optional[int]], RunConfig]:
@@ -179,6 +179,23 @@ def _calibration(scale, seeds=None, dataset=None, data_dir=None, steps=None, fam
     # no final evaluation: the last point of each curve is measured as a page's "metrics" evaluation is
     return PageSpec("appendix/calibration", scale, configs, resolve_seeds(scale, seeds), (),
                     config_seeds=config_seeds, noise_seeds=0)
+
+
+def real_reference(spec: PageSpec, measures: tuple = ("fd", "precision", "recall")) -> dict:
+    """What each calibration configuration's data set scores when its own training images are the samples
+    (:func:`gancl.metrics.evaluate_real`: as many images as the curves' samples, against the same held-out split,
+    in the same domain features): the floor of FD and the ceiling of precision and recall a gate is read against.
+    Returns config label -> {measure: value}; one measurement per (data set, resolution), cached with the real
+    statistics."""
+    from gancl.metrics import evaluate_real
+
+    measured = {}
+    for label, c in spec.configs.items():
+        key = (c.data.name, c.data.resolution, c.eval.fd_count)
+        if key not in measured:
+            result = evaluate_real(c.data.name, c.data.resolution, n=c.eval.fd_count, data_dir=c.data.data_dir)
+            measured[key] = {m: float(getattr(result, m)) for m in measures}
+    return {label: measured[(c.data.name, c.data.resolution, c.eval.fd_count)] for label, c in spec.configs.items()}
 
 
 def curves(runs: dict) -> pd.DataFrame:
