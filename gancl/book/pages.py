@@ -79,8 +79,10 @@ _DEVICE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 _BANNERS = {
     "smoke": "A wiring check: tiny models, a few steps, one seed. The reproduced numbers on this page are "
     "meaningless; only the paper's columns carry information.",
-    "small": "Embedded 32 px data, small models, several seeds, minutes per run on one CPU or GPU. Large enough for "
-    "the paper's direction of effect to show or not; absolute values are not comparable with the paper's.",
+    "small": "Embedded data at the resolution and length the calibration appendix chose for the page's model "
+    "family (16 px and 6000 steps for ContraGAN's SN-DCGAN), small models, several seeds, minutes per run on one CPU "
+    "or GPU. Claims are judged only when the page's reference configuration has learned the data (its regime gate); "
+    "absolute values are not comparable with the paper's.",
     "paper": "The paper's data set, resolution, batch size, steps and seeds. Absolute values are comparable with the "
     "paper's when the same feature extractor is used.",
 }
