@@ -54,7 +54,7 @@ seeds: "Optional[Union[int, List[int]]]" = None  # how many seeds, or a list of 
 dataset: str = "shapes"  # each family calibrates on its own embedded data set; no other is accepted here
 data_dir: "Optional[str]" = None  # unused: the calibration runs on embedded data only
 device: str = "auto"  # auto, cpu, cuda, cuda:N, mps
-steps: "Optional[int]" = None  # training steps per run; None: the scale's horizon (6000 at small)
+steps: "Optional[int]" = None  # steps per run; None: each family's horizon (SN-DCGAN 6000; StyleGAN2 16000)
 force: bool = False  # retrain even when a finished run is in the run cache
 families: "Optional[List[str]]" = None  # the families to calibrate (labels of experiments.FAMILIES); None: all
 
