@@ -93,6 +93,24 @@ def test_domain_training_is_deterministic(cache):
     assert all(torch.equal(a["state_dict"][k], b["state_dict"][k]) for k in a["state_dict"])
 
 
+def test_noise_training_is_seeded_changes_the_classifier_and_keeps_old_cache_keys(cache):
+    import dataclasses
+
+    cfg = DomainConfig(dataset="shapes", seed=3, **{**TINY, "count": 128, "val_count": 64})
+    noisy = dataclasses.replace(cfg, noise=0.1)
+    a, b = (domain_module.train_domain_classifier(noisy, progress=False) for _ in range(2))
+    plain = domain_module.train_domain_classifier(cfg, progress=False)
+    assert all(torch.equal(a["state_dict"][k], b["state_dict"][k]) for k in a["state_dict"])
+    assert not all(torch.equal(a["state_dict"][k], plain["state_dict"][k]) for k in a["state_dict"])
+    # without noise the key hashes the fields it always had, so classifiers cached before the field stay valid
+    fields = {k: v for k, v in dataclasses.asdict(cfg).items() if k != "noise"}
+    blob = domain_module.json.dumps({"version": domain_module.VERSION, **fields}, sort_keys=True)
+    assert cfg.key().endswith(domain_module.hashlib.sha256(blob.encode()).hexdigest()[:12])
+    assert noisy.key() != cfg.key()
+    with pytest.raises(ValueError, match="noise"):
+        DomainConfig(noise=-0.1)
+
+
 def test_scenes_classifier_predicts_presence(cache):
     tiny = {k: v for k, v in TINY.items() if k != "resolution"}
     cfg = domain_module.default_config("scenes", 16, **{**tiny, "count": 256, "val_count": 128})

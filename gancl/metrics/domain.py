@@ -61,6 +61,11 @@ class DomainConfig:
         channels: output channels of the conv blocks (conv3x3, batch norm, ReLU).
         pools: the first ``pools`` blocks end with a 2x2 max pool.
         global_pool: "avg" or "max" pooling of the last block into the feature vector.
+        noise: training images get Gaussian pixel noise of a std drawn per image from U(0, ``noise``) (images in
+            [-1, 1]), so that the features stop reacting to perturbations a viewer cannot see. Without it, real
+            images with noise of std 0.05 score precision 0.39 against the held-out split in the 16 px shapes
+            features (0.90 without): a generator's faint per-pixel noise reads as off the data
+            (``benchmarks/domain_noise.py``). Left out of the cache key at 0.
     """
 
     dataset: str = "shapes"
@@ -76,8 +81,11 @@ class DomainConfig:
     channels: tuple = (32, 64, 128)
     pools: int = 3
     global_pool: str = "avg"
+    noise: float = 0.0
 
     def __post_init__(self):
+        if self.noise < 0:
+            raise ValueError(f"noise must be >= 0, got {self.noise}")
         if self.task not in ("single", "multilabel"):
             raise ValueError(f"task must be 'single' or 'multilabel', got {self.task!r}")
         if self.global_pool not in ("avg", "max"):
@@ -88,7 +96,10 @@ class DomainConfig:
 
     def key(self) -> str:
         """File-name-safe cache key: data set, resolution, seed and a hash of every field."""
-        blob = json.dumps({"version": VERSION, **asdict(self)}, sort_keys=True)
+        fields = asdict(self)
+        if not self.noise:  # added later: classifiers trained without it keep their cache files
+            fields.pop("noise")
+        blob = json.dumps({"version": VERSION, **fields}, sort_keys=True)
         digest = hashlib.sha256(blob.encode()).hexdigest()[:12]
         return f"{self.dataset}-r{self.resolution}-s{self.seed}-{digest}"
 
@@ -198,7 +209,11 @@ def train_domain_classifier(config: DomainConfig, data_dir: Optional[str] = None
         order = torch.randperm(len(train), generator=gen)
         for step in range(steps_per_epoch):
             idx = order[step * config.batch_size:(step + 1) * config.batch_size]
-            x = to_float(train.images[idx]).to(device)
+            x = to_float(train.images[idx])
+            if config.noise:
+                std = torch.rand(len(x), 1, 1, 1, generator=gen) * config.noise
+                x = x + std * torch.randn(x.shape, generator=gen)
+            x = x.to(device)
             loss = _loss(net(x), y_train[idx].to(device), config.task)
             opt.zero_grad(set_to_none=True)
             loss.backward()
