@@ -64,6 +64,17 @@ def test_get_extractor_rejects_unknown_names():
         get_extractor("clip")
 
 
+def test_extractor_for_builds_the_domain_extractor_of_the_data_and_passes_others_through(cache, monkeypatch):
+    import gancl.metrics.extractors as extractors_module
+
+    calls = []
+    monkeypatch.setattr(extractors_module, "get_extractor", lambda name, device="cpu", **kw: calls.append((name, kw)))
+    extractors_module.extractor_for("domain", "scenes", 16, data_dir="d", progress=False)
+    extractors_module.extractor_for("inception", "scenes", 16, data_dir="d")
+    assert calls == [("domain", {"dataset": "scenes", "resolution": 16, "data_dir": "d", "progress": False}),
+                     ("inception", {})]
+
+
 def test_domain_classifier_trains_caches_and_extracts(cache, monkeypatch):
     cfg = DomainConfig(dataset="shapes", **TINY)
     ext = domain_extractor(config=cfg, progress=False)

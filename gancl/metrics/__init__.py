@@ -24,7 +24,7 @@ from gancl.metrics.domain import (DomainClassifier, DomainConfig, DomainExtracto
                                   load_or_train, train_domain_classifier)
 from gancl.metrics.evaluate import (EvalResult, balanced_labels, class_consistency, evaluate_features,
                                     evaluate_generator, evaluate_real, generate_features, intra_class_fd, metric_label)
-from gancl.metrics.extractors import (FeatureExtractor, InceptionExtractor, MissingWeightsError,
+from gancl.metrics.extractors import (FeatureExtractor, InceptionExtractor, MissingWeightsError, extractor_for,
                                       find_inception_weights, get_extractor, quantize)
 from gancl.metrics.frechet import feature_statistics, frechet_distance, frechet_distance_from_features
 from gancl.metrics.interpolation import (InversionResult, SmoothnessResult, frame_differences,
@@ -47,7 +47,8 @@ __all__ = [
     "perceptual_path_length", "PPLResult", "pixel_distance", "feature_distance", "lpips_distance", "lpips_available",
     "slerp", "lerp", "trimmed", "trimmed_mean",
     "FeatureExtractor", "InceptionExtractor", "DomainExtractor", "DomainClassifier", "DomainConfig", "default_config",
-    "domain_extractor", "train_domain_classifier", "load_or_train", "get_extractor", "find_inception_weights",
+    "domain_extractor", "train_domain_classifier", "load_or_train", "get_extractor", "extractor_for",
+    "find_inception_weights",
     "quantize", "MissingWeightsError",
     "RealStats", "real_stats", "compute_real_stats",
     "EvalResult", "evaluate_generator", "evaluate_real", "evaluate_features", "generate_features", "class_consistency",

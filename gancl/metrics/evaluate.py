@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from gancl.metrics._tensors import module_device
 from gancl.metrics.domain import DomainExtractor
-from gancl.metrics.extractors import FeatureExtractor, get_extractor
+from gancl.metrics.extractors import FeatureExtractor, extractor_for
 from gancl.metrics.frechet import feature_statistics, frechet_distance
 from gancl.metrics.kid import kernel_inception_distance
 from gancl.metrics.prdc import density_coverage, precision_recall
@@ -245,10 +245,7 @@ def evaluate_real(dataset: str, resolution: int, extractor: Union[str, FeatureEx
     against the real ``split`` exactly as :func:`evaluate_generator` measures ``n`` generated ones. The ceiling of
     precision and recall and the floor of FD for that extractor, resolution and sample size (a regime gate's
     thresholds read against it). Returns an :class:`EvalResult` whose ``seed`` is None (no latents)."""
-    if isinstance(extractor, str):
-        kw = {"dataset": dataset, "resolution": resolution, "data_dir": data_dir, "progress": progress} \
-            if extractor == "domain" else {}
-        extractor = get_extractor(extractor, device=device, **kw)
+    extractor = extractor_for(extractor, dataset, resolution, data_dir, device, progress)
     real = real_stats(dataset, resolution, split, extractor, None, device, data_dir, progress=progress)
     drawn = real_stats(dataset, resolution, "train", extractor, n, device, data_dir, progress=progress)
     if drawn.feats is None:
@@ -275,10 +272,7 @@ def evaluate_generator(G, dataset: str, resolution: int, extractor: Union[str, F
             ``intra_class``).
     """
     device = module_device(G, device)
-    if isinstance(extractor, str):
-        kw = ({"dataset": dataset, "resolution": resolution, "data_dir": data_dir, "progress": progress}
-              if extractor == "domain" else {})
-        extractor = get_extractor(extractor, device=device, **kw)
+    extractor = extractor_for(extractor, dataset, resolution, data_dir, device, progress)
     real = real_stats(dataset, resolution, split, extractor, real_count, device, data_dir, progress=progress)
     conditional = (getattr(G, "num_classes", 0) or 0) > 0 or y_sampler is not None
     if classifier is None and isinstance(extractor, DomainExtractor):

@@ -221,3 +221,13 @@ def get_extractor(name, device="cpu", **kw) -> FeatureExtractor:
 
         return domain_extractor(device=device, **kw)
     raise ValueError(f"unknown feature extractor {name!r}; expected 'inception' or 'domain' (or an extractor object)")
+
+
+def extractor_for(name, dataset: str, resolution: int, data_dir=None, device="cpu",
+                  progress: bool = True) -> FeatureExtractor:
+    """:func:`get_extractor` for images of ``dataset`` at ``resolution``: the "domain" extractor is the one trained
+    on those images; "inception" (and an extractor object) does not depend on them."""
+    if name == "domain":
+        return get_extractor(name, device=device, dataset=dataset, resolution=resolution, data_dir=data_dir,
+                             progress=progress)
+    return get_extractor(name, device=device)

@@ -15,7 +15,7 @@ from typing import Optional
 import numpy as np
 import torch
 
-from gancl.metrics.extractors import FeatureExtractor, get_extractor
+from gancl.metrics.extractors import FeatureExtractor, extractor_for
 from gancl.metrics.frechet import feature_statistics
 from gancl.paths import atomic_write, cache_dir
 
@@ -75,9 +75,7 @@ def real_stats(dataset: str, resolution: int, split: str = "val", extractor="dom
     """
     from gancl.data import get_dataset
 
-    if isinstance(extractor, str):
-        kw = {"dataset": dataset, "resolution": resolution, "data_dir": data_dir} if extractor == "domain" else {}
-        extractor = get_extractor(extractor, device=device, **kw)
+    extractor = extractor_for(extractor, dataset, resolution, data_dir, device)
     data = get_dataset(dataset, resolution, split, count, data_dir, data_seed)
     n = len(data)
     path = _stats_path(dataset, resolution, split, n, data_seed, extractor) if extractor.cache_id else None

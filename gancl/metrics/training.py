@@ -100,13 +100,12 @@ class SampleMetricsOverTime:
 
     def reference(self):
         """The held-out statistics (and the extractor, built on first use)."""
-        from gancl.metrics import get_extractor, real_stats
+        from gancl.metrics import extractor_for, real_stats
 
         d = self.data
         if self._extractor is None:
-            kw = {"dataset": d.name, "resolution": d.resolution, "data_dir": d.data_dir, "progress": False}
-            self._extractor = get_extractor(self.extractor_name, device=self.device,
-                                            **(kw if self.extractor_name == "domain" else {}))
+            self._extractor = extractor_for(self.extractor_name, d.name, d.resolution, d.data_dir, self.device,
+                                            progress=False)
         return real_stats(d.name, d.resolution, "val", self._extractor, None, self.device, d.data_dir, d.seed,
                           progress=False)
 
