@@ -78,7 +78,6 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=2000, help="real training images measured")
     parser.add_argument("--runs", nargs="*", default=[], help="finished run folders whose generators to measure")
     args = parser.parse_args()
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     images = perturbed(get_dataset(args.dataset, args.resolution, "train", args.count).images)
     base = default_config(args.dataset, args.resolution)
     tables = {}

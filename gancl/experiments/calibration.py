@@ -191,13 +191,14 @@ def real_reference(spec: PageSpec, measures: tuple = ("fd", "precision", "recall
     statistics."""
     from gancl.metrics import evaluate_real
 
-    measured = {}
+    measured, out = {}, {}
     for label, c in spec.configs.items():
-        key = (c.data.name, c.data.resolution, c.eval.fd_count)
+        key = (c.data.name, c.data.resolution, c.data.data_dir, c.eval.fd_count)
         if key not in measured:
             result = evaluate_real(c.data.name, c.data.resolution, n=c.eval.fd_count, data_dir=c.data.data_dir)
             measured[key] = {m: float(getattr(result, m)) for m in measures}
-    return {label: measured[(c.data.name, c.data.resolution, c.eval.fd_count)] for label, c in spec.configs.items()}
+        out[label] = measured[key]
+    return out
 
 
 def curves(runs: dict) -> pd.DataFrame:

@@ -63,7 +63,7 @@ class DomainConfig:
         global_pool: "avg" or "max" pooling of the last block into the feature vector.
         noise: training images get Gaussian pixel noise of a std drawn per image from U(0, ``noise``) (images in
             [-1, 1]), so that the features stop reacting to perturbations a viewer cannot see. Without it, real
-            images with noise of std 0.05 score precision 0.39 against the held-out split in the 16 px shapes
+            images with noise of std 0.05 score precision 0.38 against the held-out split in the 16 px shapes
             features (0.90 without): a generator's faint per-pixel noise reads as off the data
             (``benchmarks/domain_noise.py``). Left out of the cache key at 0.
     """
