@@ -39,3 +39,23 @@ def test_a_generator_replaying_its_training_images_has_memorised_them(space, cac
     assert (kept["space"], kept["n"], kept["count"]) == (space, 40, 20)
     with pytest.raises(ValueError, match="space='latent'"):
         memorisation(Replay(val), "shapes", 16, count=20, n=4, space="latent")
+
+
+class BlurredReplay(Replay):
+    """Replays its images through a 3x3 box blur: copies as imperfect as a generator's."""
+
+    def forward(self, z, y=None):
+        x = super().forward(z, y)
+        kernel = torch.full((3, 1, 3, 3), 1 / 9)
+        return torch.nn.functional.conv2d(torch.nn.functional.pad(x, (1, 1, 1, 1), mode="replicate"), kernel,
+                                          groups=3)
+
+
+def test_the_default_space_sees_imperfect_copies(cache):
+    """Why pixels are the default (module docstring): blurred copies of the training images still read as
+    memorised there, where a class-naming feature space puts held-out images of the same class as near."""
+    train = get_dataset("shapes", 16, "train", 100).images
+    copies = memorisation(BlurredReplay(train, noise=0.05), "shapes", 16, count=100, n=200)
+    assert copies["space"] == "pixels" and copies["memorised_share"] >= 0.9
+    val = get_dataset("shapes", 16, "val", 200).images[100:]  # neither the training nor the compared held-out images
+    assert memorisation(BlurredReplay(val, noise=0.05), "shapes", 16, count=100, n=200)["memorised_share"] < 0.7

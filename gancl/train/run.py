@@ -112,7 +112,7 @@ class RunResult:
 
         return self._cached(f"ppl-{space}-{sampling}-{n}.json", force, measure)
 
-    def evaluate_memorisation(self, n: int = 1000, space: str = "features", force: bool = False,
+    def evaluate_memorisation(self, n: int = 1000, space: str = "pixels", force: bool = False,
                               device=None) -> dict:
         """How much the EMA generator has memorised its training subset (:func:`gancl.metrics.memorisation`: the
         share of ``n`` samples nearer to a training image than to any held-out one), cached in the run folder."""
