@@ -7,7 +7,7 @@ the domain classifier's features. A generator whose samples are unrelated to the
 distribution rather than the images, gives about one half; a memorising generator gives close to one.
 
 Pixels, because a generator's copies are imperfect: on 100 images of 16 px ``shapes``, copies of the training images
-score 0.99 in pixels but 0.43 in features once blurred by a 3x3 box filter, and 1.0 against 0.56 with pixel noise of
+score 0.99 in pixels but 0.43 in features once blurred by a 3x3 box filter, and 1.0 against 0.55 with pixel noise of
 std 0.15 (``benchmarks/memorisation_space.py``). The classifier's features keep what names an object's class, so a
 held-out image of the same class and colour sits as near as the training image that was copied.
 """
