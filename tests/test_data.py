@@ -15,8 +15,8 @@ def _cache(tmp_path, monkeypatch):
     monkeypatch.setenv("GANCL_CACHE", str(tmp_path / "cache"))
 
 
-@pytest.mark.parametrize("name", ["shapes", "scenes"])
-@pytest.mark.parametrize("resolution", [16, 32, 64])
+@pytest.mark.parametrize("name, resolution", [(name, r) for name in ("shapes", "scenes") for r in (16, 32, 64)] +
+                         [(name, r) for name in ("shapes_plain", "scenes_plain") for r in (16, 32)])
 def test_embedded_shapes_and_ranges(name, resolution):
     d = data.get_dataset(name, resolution, "train", count=20)
     assert d.images.shape == (20, 3, resolution, resolution) and d.images.dtype == torch.uint8
@@ -61,6 +61,60 @@ def test_scenes_have_objects_with_boxes():
         assert 0 <= cls < 10 and 0 <= x0 < x1 <= 32 and 0 <= y0 < y1 <= 32
     with pytest.raises(AttributeError, match="no per-object labels"):
         data.get_dataset("shapes", 32, count=5).objects
+
+
+def test_textured_data_keeps_its_bytes():
+    """The plain variants were added beside ``shapes`` and ``scenes`` without a VERSION bump: their images (and every
+    cached run and classifier trained on them) must not have moved. Pinned on the first images at 16 px."""
+    assert embedded.fingerprint(embedded.generate("shapes", 16, "train", 8)["images"]) == "00c39be96ca28b59"
+    assert embedded.fingerprint(embedded.generate("scenes", 16, "train", 8)["images"]) == "1337a18cc4121f41"
+
+
+def _background_spread(images: torch.Tensor, objects_free: torch.Tensor) -> float:
+    """Mean per-image standard deviation of the pixels outside every object: (N, 3, R, R) uint8, (N, R, R) bool."""
+    x = images.float()
+    spreads = [x[i][:, objects_free[i]].std(dim=1).mean() for i in range(len(x)) if objects_free[i].sum() > 8]
+    return float(torch.stack(spreads).mean())
+
+
+def _outside_boxes(boxes: torch.Tensor, resolution: int) -> torch.Tensor:
+    """(N, K, 4) pixel boxes -> (N, R, R) True where no box covers a pixel (with a one-pixel margin)."""
+    grid = torch.arange(resolution).float() + 0.5
+    y, x = grid[:, None], grid[None, :]
+    free = torch.ones(len(boxes), resolution, resolution, dtype=torch.bool)
+    for i, image_boxes in enumerate(boxes):
+        for x0, y0, x1, y1 in image_boxes.tolist():
+            if x1 > x0:
+                free[i] &= ~((x >= x0 - 1) & (x <= x1 + 1) & (y >= y0 - 1) & (y <= y1 + 1))
+    return free
+
+
+@pytest.mark.parametrize("textured, plain", [("shapes", "shapes_plain"), ("scenes", "scenes_plain")])
+def test_plain_variants_are_easier_by_construction(textured, plain):
+    """The plain variants' promise (``embedded`` docstring): flat backgrounds, larger objects, fewer of them; their
+    own images, deterministic, with every class present."""
+    hard, easy = (embedded.generate(k, 16, "train", 400) for k in (textured, plain))
+    assert embedded.fingerprint(easy["images"]) != embedded.fingerprint(hard["images"])
+    free_hard, free_easy = (_outside_boxes(torch.from_numpy(d["obj_boxes"]), 16) for d in (hard, easy))
+    assert _background_spread(torch.from_numpy(easy["images"]), free_easy) < 1.0  # flat up to rounding
+    assert _background_spread(torch.from_numpy(hard["images"]), free_hard) > 5.0
+    area = lambda d: ((d["obj_boxes"][..., 2] - d["obj_boxes"][..., 0]) *  # noqa: E731
+                      (d["obj_boxes"][..., 3] - d["obj_boxes"][..., 1]))[d["obj_class"] >= 0].mean()
+    assert area(easy) > 1.3 * area(hard)
+    count = lambda d: (d["obj_class"] >= 0).sum(1)  # noqa: E731
+    assert count(easy).max() <= 3 and count(easy).mean() <= count(hard).mean()
+    assert set(np.unique(easy["obj_class"][easy["obj_class"] >= 0])) == set(range(10))
+    again = embedded.generate(plain, 16, "train", 400, seed=0)
+    assert embedded.fingerprint(again["images"]) == embedded.fingerprint(easy["images"])
+    # per-object classes and boxes exactly where the textured counterpart has them
+    assert (data.get_dataset(plain, 16, count=4).obj_class is None) == (textured == "shapes")
+
+
+def test_layouts_name_every_embedded_data_set():
+    assert tuple(embedded.LAYOUTS) == data.EMBEDDED
+    assert embedded.layout("scenes_plain").single == "shapes_plain" and embedded.layout("scenes_plain").multi
+    with pytest.raises(ValueError, match="unknown embedded data set"):
+        embedded.layout("bubbles")
 
 
 @pytest.mark.parametrize("kwargs, match", [

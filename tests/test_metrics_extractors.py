@@ -139,3 +139,7 @@ def test_domain_config_checks_its_fields():
         DomainConfig(channels=(8,), pools=2)
     assert domain_module.default_config("shapes", 64).resolution == 32
     assert domain_module.default_config("shapes", 16).resolution == 16
+    # multi-object data, plain or textured, gets the presence classifier; single-object data the softmax one
+    assert [domain_module.default_config(name, 16).task for name in ("shapes", "scenes", "shapes_plain",
+                                                                       "scenes_plain", "cifar10")] == \
+        ["single", "multilabel", "single", "multilabel", "single"]

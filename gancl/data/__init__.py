@@ -40,7 +40,7 @@ def get_dataset(name: str, resolution: int, split: str = "train", count: Optiona
     if name in EMBEDDED:
         d = embedded.generate(name, resolution, split, count, seed)
         obj_class = torch.from_numpy(d["obj_class"])
-        multi = name == "scenes"
+        multi = embedded.layout(name).multi
         if multi:
             boxes = torch.from_numpy(d["obj_boxes"])
             area = ((boxes[..., 2] - boxes[..., 0]) * (boxes[..., 3] - boxes[..., 1])).masked_fill(obj_class < 0, -1)

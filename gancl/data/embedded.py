@@ -1,11 +1,17 @@
 """Embedded data sets that gancl generates itself: no download, deterministic to the byte.
 
-Two families, each a pure function of (seed, split, index):
+Four data sets, each a pure function of (seed, split, index) and drawn by its own :class:`Layout`:
 
 - ``shapes``: one object per image on a textured background; 10 classes = 5 shapes x 2 colour families
   (class = 2 * shape + family). Random position, size, rotation and colour within the family.
 - ``scenes``: 2-6 objects (any of the 10 classes) drawn in order so later ones occlude earlier ones, on a cluttered
   background; each image knows its objects' classes and boxes (MsConD's object-level FD needs them).
+- ``shapes_plain`` and ``scenes_plain``: the same objects made deliberately easier -- a flat background, larger
+  upright objects nearer the centre, no shading; scenes of 2-3 objects. They test the calibration's question whether
+  textured backgrounds are what keeps a small generator from learning the objects (issue 20): on ``shapes_plain`` a
+  compact StyleGAN2 drew the same soft blobs after 4000 steps as on ``shapes`` (``benchmarks/data_difficulty.py``),
+  so the pages keep the textured data. Their images are their own (a separate random stream), not simplified
+  copies of the textured ones.
 
 Images are rendered at twice the resolution and box-filtered down (anti-aliasing), in chunks of :data:`CHUNK` indices
 that are cached on disk, so a count-limited subset only generates what it needs and ``count=100`` is a prefix of
@@ -37,6 +43,57 @@ SPLIT_SIZE = {"train": 50_000, "val": 10_000}
 
 
 @dataclass(frozen=True)
+class Layout:
+    """How an embedded data set draws one image; sizes and positions in units of the half image side.
+
+    Attributes:
+        objects: (min, max) objects per image, inclusive.
+        size: (min, max) half-extent of an object.
+        spread: object centres are uniform in [-spread, spread] on each axis.
+        waves: sine waves summed into the background texture (0: a flat background).
+        shading: linear shading gradients are uniform in [-shading, shading] on each axis of an object.
+        rotation: object angles are uniform in [0, rotation] radians (2 pi: any angle; 0: upright).
+        stream: the data set's random stream, so no two data sets share an image.
+        single: the single-object data set whose classifier describes this one's objects (crops of a scene).
+    """
+
+    objects: tuple
+    size: tuple
+    spread: float
+    waves: int
+    shading: float
+    rotation: float
+    stream: int
+    single: str
+
+    @property
+    def multi(self) -> bool:
+        """Whether images may hold several objects (multi-label presence; per-object classes and boxes)."""
+        return self.objects[1] > 1
+
+
+#: The embedded data sets. A released row never changes: runs, domain classifiers and real statistics are cached
+#: under the data set's name, so another layout is another name (and rendering changes bump :data:`VERSION`).
+LAYOUTS = {
+    "shapes": Layout(objects=(1, 1), size=(0.35, 0.65), spread=0.3, waves=3, shading=0.15, rotation=2 * np.pi,
+                     stream=0, single="shapes"),
+    "scenes": Layout(objects=(2, MAX_OBJECTS), size=(0.14, 0.32), spread=0.75, waves=5, shading=0.15,
+                     rotation=2 * np.pi, stream=1, single="shapes"),
+    "shapes_plain": Layout(objects=(1, 1), size=(0.5, 0.7), spread=0.15, waves=0, shading=0.0, rotation=0.0,
+                           stream=2, single="shapes_plain"),
+    "scenes_plain": Layout(objects=(2, 3), size=(0.24, 0.38), spread=0.6, waves=0, shading=0.0, rotation=0.0,
+                           stream=3, single="shapes_plain"),
+}
+
+
+def layout(kind: str) -> Layout:
+    """The :class:`Layout` of an embedded data set; ValueError names the known ones."""
+    if kind not in LAYOUTS:
+        raise ValueError(f"unknown embedded data set {kind!r}; expected one of {tuple(LAYOUTS)}")
+    return LAYOUTS[kind]
+
+
+@dataclass(frozen=True)
 class _Params:
     """Per-image random parameters; arrays have one row per image (and per object slot for scenes)."""
 
@@ -60,10 +117,9 @@ def _hsv_to_rgb(h: np.ndarray, s: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 
 def _draw_params(kind: str, seed: int, split: str, indices: np.ndarray) -> _Params:
-    """Draw the parameters of each image from its own generator keyed by (seed, split, index)."""
-    n = len(indices)
-    waves = 3 if kind == "shapes" else 5
-    k = 1 if kind == "shapes" else MAX_OBJECTS
+    """Draw the parameters of each image from its own generator keyed by (seed, split, index, stream)."""
+    lay = layout(kind)
+    n, waves, k = len(indices), lay.waves, lay.objects[1]
     out = {
         "bg_colour": np.empty((n, 3)),
         "bg_waves": np.empty((n, waves, 4)),
@@ -75,26 +131,23 @@ def _draw_params(kind: str, seed: int, split: str, indices: np.ndarray) -> _Para
         "obj_shade": np.zeros((n, k, 2)),
     }
     family_hue = np.array([[-0.05, 0.14], [0.48, 0.70]])  # warm: red-yellow, cool: cyan-blue
+    lo_count, hi_count = lay.objects
     for row, index in enumerate(indices):
-        rng = np.random.default_rng([seed, SPLITS[split], int(index), 1 if kind == "scenes" else 0])
+        rng = np.random.default_rng([seed, SPLITS[split], int(index), lay.stream])
         out["bg_colour"][row] = _hsv_to_rgb(rng.uniform(0, 1), rng.uniform(0, 0.25), rng.uniform(0.3, 0.75))
         out["bg_waves"][row] = np.stack(
             [rng.uniform(0.03, 0.12, waves), rng.uniform(1, 6, waves), rng.uniform(0, np.pi, waves),
              rng.uniform(0, 2 * np.pi, waves)], -1)
-        count = 1 if kind == "shapes" else int(rng.integers(2, MAX_OBJECTS + 1))
+        count = lo_count if lo_count == hi_count else int(rng.integers(lo_count, hi_count + 1))
         cls = rng.integers(0, NUM_CLASSES, count)
         out["obj_class"][row, :count] = cls
-        if kind == "shapes":
-            out["obj_size"][row, :count] = rng.uniform(0.35, 0.65, count)
-            out["obj_centre"][row, :count] = rng.uniform(-0.3, 0.3, (count, 2))
-        else:
-            out["obj_size"][row, :count] = rng.uniform(0.14, 0.32, count)
-            out["obj_centre"][row, :count] = rng.uniform(-0.75, 0.75, (count, 2))
-        out["obj_angle"][row, :count] = rng.uniform(0, 2 * np.pi, count)
+        out["obj_size"][row, :count] = rng.uniform(*lay.size, count)
+        out["obj_centre"][row, :count] = rng.uniform(-lay.spread, lay.spread, (count, 2))
+        out["obj_angle"][row, :count] = rng.uniform(0, lay.rotation, count)
         lo, hi = family_hue[cls % 2].T
         hue = (lo + (hi - lo) * rng.uniform(0, 1, count)) % 1.0
         out["obj_colour"][row, :count] = _hsv_to_rgb(hue, rng.uniform(0.65, 1.0, count), rng.uniform(0.7, 1.0, count))
-        out["obj_shade"][row, :count] = rng.uniform(-0.15, 0.15, (count, 2))
+        out["obj_shade"][row, :count] = rng.uniform(-lay.shading, lay.shading, (count, 2))
     return _Params(**out)
 
 
@@ -188,10 +241,10 @@ def generate(kind: str, resolution: int, split: str = "train", count: int | None
     """The first ``count`` images of an embedded split.
 
     Returns a dict of numpy arrays: ``images`` (N, 3, R, R) uint8, ``obj_class`` (N, K) int64 (-1 = no object),
-    ``obj_boxes`` (N, K, 4) float32 pixel boxes; K = 1 for shapes, 6 for scenes.
+    ``obj_boxes`` (N, K, 4) float32 pixel boxes; K is the layout's most objects per image (1 for shapes, 6 for
+    scenes, 3 for scenes_plain).
     """
-    if kind not in ("shapes", "scenes"):
-        raise ValueError(f"unknown embedded data set {kind!r}; expected 'shapes' or 'scenes'")
+    layout(kind)  # ValueError for an unknown data set
     if resolution not in RESOLUTIONS:
         raise ValueError(f"resolution {resolution} is not available for {kind!r}; choose one of {RESOLUTIONS}")
     if split not in SPLITS:

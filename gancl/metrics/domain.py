@@ -107,11 +107,13 @@ class DomainConfig:
 def default_config(dataset: str = "shapes", resolution: int = 32, seed: int = 0, **overrides) -> DomainConfig:
     """The default classifier for ``dataset`` images at ``resolution`` (trained at ``min(resolution, 32)``).
 
-    "scenes" gets a multi-label presence classifier with a finer last feature map (two pools, an extra block) and
-    global max pooling, because its objects are only a few pixels wide.
+    Multi-object data ("scenes", "scenes_plain") gets a multi-label presence classifier with a finer last feature map
+    (two pools, an extra block) and global max pooling, because its objects are only a few pixels wide.
     """
+    from gancl.data import embedded
+
     base = DomainConfig(dataset=dataset, resolution=min(int(resolution), MAX_TRAIN_RESOLUTION), seed=seed)
-    if dataset == "scenes":
+    if dataset in embedded.LAYOUTS and embedded.layout(dataset).multi:
         base = replace(base, task="multilabel", channels=(32, 64, 128, 128), pools=2, global_pool="max", epochs=6,
                        lr=5e-3)
     return replace(base, **overrides)

@@ -5,7 +5,8 @@ scenes. Generated images carry no boxes, so both sides here go through the same 
 classifier read as a class-activation map. That classifier scores "class k is present" by a linear head on
 globally max-pooled conv features; the same head applied at every position of the conv map gives a (K, h, w) score
 map whose peak for a present class sits on an object of that class. Crops of a fixed size around those peaks are
-then described by the single-object ``shapes`` classifier (same 10 classes) and compared with FD.
+then described by the single-object ``shapes`` classifier (same 10 classes; ``shapes_plain`` describes
+``scenes_plain``) and compared with FD.
 
 On real scenes the located peaks can be checked against the true boxes (:func:`localisation_accuracy`): the page
 reports that figure beside the FD, so the reader knows how much the detector can be trusted.
@@ -21,7 +22,7 @@ from typing import Optional
 
 import torch
 
-from gancl.data import get_dataset, to_float
+from gancl.data import embedded, get_dataset, to_float
 from gancl.metrics.extractors import check_images, quantize
 from gancl.metrics.frechet import frechet_distance_from_features
 
@@ -149,8 +150,9 @@ def evaluate_objects(G, dataset: str = "scenes", resolution: int = 32, n: int = 
                      progress: bool = False) -> dict:
     """Object-level FD of an unconditional scene generator ``G`` against the first ``n`` real ``split`` images.
 
-    Objects of both sides are located by the ``dataset`` presence classifier and described by the single-object
-    ``shapes`` classifier (see the module docstring). Returns a flat dict: ``object_fd`` (all objects),
+    Objects of both sides are located by the ``dataset`` presence classifier and described by the classifier of
+    its single-object data set (``shapes``; ``shapes_plain`` for ``scenes_plain``; see the module docstring).
+    Returns a flat dict: ``object_fd`` (all objects),
     ``object_fd/<class name>`` per class found at least 20 times on both sides, ``real_objects``,
     ``fake_objects``, ``localisation_accuracy`` (on the real images, against their boxes), ``real_agreement`` and
     ``fake_agreement`` (:func:`crop_agreement`), ``crop_size`` and ``n``. ``object_fd`` is NaN when a side has
@@ -163,7 +165,7 @@ def evaluate_objects(G, dataset: str = "scenes", resolution: int = 32, n: int = 
     require_object_boxes(dataset, resolution, data_dir)
     device = module_device(G, device)
     locator = domain_extractor(dataset, resolution, device=device, data_dir=data_dir, progress=progress)
-    describer = domain_extractor("shapes", resolution, device=device, progress=progress)
+    describer = domain_extractor(embedded.layout(dataset).single, resolution, device=device, progress=progress)
     size = crop_size(resolution)
     real = get_dataset(dataset, resolution, split, count=n, data_dir=data_dir)
     real_feats, real_objects = object_features(real.images, locator, describer, size)
