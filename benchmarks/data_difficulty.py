@@ -3,10 +3,11 @@
 The calibration (``book/appendix/calibration.py``) found the StyleGAN2 families short of the ``shapes`` gate after
 the ~20 minutes a page's run may cost. Its issue suggested that the textured backgrounds might take up what a small
 generator learns first, and prescribed a deliberately easier data set in that case. This script trains one
-calibration family's reference configuration on the textured data set and on its plain variants
-(``gancl.data.embedded``: flat backgrounds, larger objects; ``--variant`` picks which), same seed and steps, and
-prints the curves of FD, precision and recall side by side, each in its own data set's domain features, with
-samples of each generator beside its training images written to ``--samples``.
+calibration family's reference configuration on the textured data set and on its plain variant (``--data``;
+``gancl.data.embedded``: flat backgrounds, larger upright objects), same seed and steps, and prints the curves of
+FD, precision and recall (and the family's further curves, such as FakeCLR's memorised share) side by side, each in
+its own data set's domain features, with samples of each generator above its training images written to
+``--samples``.
 
     python benchmarks/data_difficulty.py [--family "StyleGAN2 + SAN, 2000 shapes (Dual)"] [--steps 4000]
         [--every 500] [--data shapes shapes_plain] [--samples data_difficulty.png]
@@ -18,7 +19,10 @@ Measured (StyleGAN2 + SAN on 2000 images, 16 px, batch 16, seed 0, 4000 steps, 2
 0.004 / 0.009 (FD 96 -> 53). An earlier plain layout that kept random rotations and a wider size range gave 0.02
 / 0.02 / 0.01 / 0.01. All three generators draw soft blobs at 4000 steps: the objects' edges, not the backgrounds,
 are what the generator has not learned yet, and the plain features (which never saw a textured blob) reject the
-blobs that the textured features half accept. The plain variants are therefore not the small scale's data.
+blobs that the textured features half accept. On 100 images (``--family "StyleGAN2, 100 shapes (FakeCLR)"
+--steps 16000 --every 1000``) the FakeCLR baseline's memorised share in pixels stayed at 0.69-0.74 on
+``shapes_plain`` from step 1000 to 16000 (precision 0.14 at the end), against 0.63 on ``shapes`` at 16000 steps:
+neither memorises. The plain variants are therefore not the small scale's data.
 """
 
 from __future__ import annotations
@@ -33,8 +37,9 @@ from gancl.train import train
 
 
 def curve(run) -> "pandas.DataFrame":  # noqa: F821
+    """The run's measured steps: FD, precision, recall and the family's further curves (e.g. memorised share)."""
     h = run.history().dropna(subset=["eval/fd"])
-    return h[["step", "eval/fd", "eval/precision", "eval/recall"]].set_index("step")
+    return h[["step", *(c for c in h.columns if c.startswith("eval/"))]].set_index("step")
 
 
 def main():

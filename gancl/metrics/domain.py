@@ -35,7 +35,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from gancl.data import to_float
+from gancl.data import embedded, to_float
 from gancl.metrics.extractors import FeatureExtractor, check_images, quantize
 from gancl.paths import atomic_torch_save, cache_dir
 
@@ -110,8 +110,6 @@ def default_config(dataset: str = "shapes", resolution: int = 32, seed: int = 0,
     Multi-object data ("scenes", "scenes_plain") gets a multi-label presence classifier with a finer last feature map
     (two pools, an extra block) and global max pooling, because its objects are only a few pixels wide.
     """
-    from gancl.data import embedded
-
     base = DomainConfig(dataset=dataset, resolution=min(int(resolution), MAX_TRAIN_RESOLUTION), seed=seed)
     if dataset in embedded.LAYOUTS and embedded.layout(dataset).multi:
         base = replace(base, task="multilabel", channels=(32, 64, 128, 128), pools=2, global_pool="max", epochs=6,
