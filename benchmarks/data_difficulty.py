@@ -31,7 +31,7 @@ import argparse
 
 import torch
 
-from gancl.data import get_dataset
+from gancl.data import get_dataset, to_float
 from gancl.experiments.calibration import calibration_configs, calibration_label
 from gancl.train import train
 
@@ -63,7 +63,7 @@ def main():
         G = run.generator()
         with torch.no_grad():
             fake = G(torch.randn(12, G.z_dim, generator=torch.Generator().manual_seed(0)))
-        real = get_dataset(name, args.resolution, count=12).images.float() / 127.5 - 1
+        real = to_float(get_dataset(name, args.resolution, count=12).images)
         rows += [fake.float().clamp(-1, 1), real]
         print(f"{name}: {run.summary['wall_time']:.0f} s of training, {run.summary['seconds_per_step']:.3f} s/step")
     print(tables[0].join(tables[1:]).to_string())

@@ -117,8 +117,8 @@ def require_object_boxes(dataset: str, resolution: int, data_dir: Optional[str] 
     """Raise ValueError unless ``dataset`` knows its objects' classes and boxes (object-level FD needs them); cheap
     (reads one image), so a page can check before it trains rather than after."""
     if get_dataset(dataset, resolution, "val", count=1, data_dir=data_dir).obj_class is None:
-        raise ValueError(f"object-level FD needs a data set with object boxes (the embedded 'scenes'); {dataset!r} "
-                         "has none")
+        raise ValueError("object-level FD needs a data set with object boxes (the embedded 'scenes' or "
+                         f"'scenes_plain'); {dataset!r} has none")
 
 
 def crop_agreement(feats: torch.Tensor, objects: ObjectLocations, describer) -> float:
