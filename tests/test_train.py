@@ -67,9 +67,13 @@ def test_multiscale_history_has_one_logit_curve_per_output():
     assert scales == {"final", "8", "4"}
 
 
-@pytest.mark.parametrize("name", ["contragan/2c", "fakeclr/fakeclr", "msconD/msconD"])
-def test_resume_equals_uninterrupted(name, tmp_path):
-    config = tiny(name, steps=6)
+@pytest.mark.parametrize("name, overrides", [
+    ("contragan/2c", {}), ("fakeclr/fakeclr", {}), ("msconD/msconD", {}),
+    # the path-length penalty's running mean is state the checkpoint must carry
+    ("fakeclr/baseline", {"loss.pl_weight": 2.0, "loss.pl_every": 2}),
+])
+def test_resume_equals_uninterrupted(name, overrides, tmp_path):
+    config = tiny(name, steps=6, **overrides)
     whole = Trainer(config, 0, tmp_path / "whole", device="cpu")
     whole.fit()
     first = Trainer(config, 0, tmp_path / "pieces", device="cpu")
@@ -144,6 +148,8 @@ def test_run_id_ignores_presentation_and_tracks_results():
     ({"model.resolution": 32}, "differs from data.resolution"),
     ({"loss.aps": True, "loss.cond": "eq7"}, "needs loss.cond='2c'"),
     ({"loss.instance_key_precision": "float16"}, "instance_key_precision 'float16' is unknown"),
+    ({"loss.pl_weight": 2.0}, "needs model.arch='stylegan2'"),
+    ({"loss.pl_decay": 0.0}, "loss.pl_decay in"),
 ])
 def test_inconsistent_configs_are_rejected(overrides, match):
     with pytest.raises(ValueError, match=match):
@@ -266,9 +272,10 @@ def test_two_processes_equal_one_process(name, tmp_path):
 def test_stylegan2_presets_train_on_two_processes(name, tmp_path):
     """Unused branch heads, the FakeCLR queue and momentum D, reference attention and lazy R1 under DDP.
     (StyleGAN2's noise inputs come from each process's own RNG, so these runs are not compared with one process.)"""
-    config = tiny(name, steps=3, **{"loss.r1_every": 2})
+    config = tiny(name, steps=3, **{"loss.r1_every": 2, "loss.pl_weight": 2.0, "loss.pl_every": 2})
     h = _torchrun_train(config, tmp_path, tmp_path / "two").history()
     assert "loss/D/r1" in h and torch.isfinite(torch.tensor(h["loss/D/adv"].values)).all()
+    assert torch.isfinite(torch.tensor(h["loss/G/pl"].dropna().values)).all()  # path length through the plain G
 
 
 @pytest.mark.parametrize("name", ["contragan/2c", "fakeclr/fakeclr"])
@@ -539,6 +546,32 @@ def test_the_objective_owns_r1_and_the_instance_term_and_its_queue():
     assert list(g_terms) == ["adv", "instance"]
     with pytest.raises(ValueError, match="needs its queue"):
         Objective(cfg.loss, 0, None)
+
+
+def test_the_path_length_penalty_is_a_lazy_g_term_with_its_own_running_mean(tmp_path):
+    """StyleGAN2's path-length regulariser: G's term "pl" every pl_every steps (weight x interval), measured on
+    batch // pl_batch_shrink latents, its running mean kept by the objective; off by default (old run ids kept)."""
+    from gancl.train.objective import GPhase, Objective
+
+    plain = tiny("fakeclr/baseline", steps=4, **{"eval.log_every": 1})
+    config = plain.replace(**{"loss.pl_weight": 2.0, "loss.pl_every": 2})
+    assert not any(k.startswith("pl_") for k in plain.identity()["loss"])  # cached runs keep their ids
+    assert config.run_id(0) != plain.run_id(0)
+    trainer = Trainer(config, 0, tmp_path / "run", device="cpu")
+    assert [trainer.objective.pl_due(step) for step in range(4)] == [True, False, True, False]
+    z, y = trainer.sample_latents()
+    images, ws = trainer._path_length_forward(z, y)
+    assert images.shape[0] == ws.shape[0] == config.optim.batch_size // config.loss.pl_batch_shrink
+    assert ws.shape[1:] == (trainer.g_plain.num_ws, trainer.g_plain.w_dim)
+    objective = Objective(config.resolved().loss, 0)
+    out = trainer._discriminate(trainer.d_plain, {"fake": (trainer.g_plain(z), y)}, None)["fake"]
+    terms = objective.g_terms(GPhase(out, y, step=0, pl_images=images, pl_ws=ws))
+    assert list(terms) == ["adv", "pl"] and float(objective.pl_mean) > 0
+    terms["pl"].backward()  # through the path lengths' own gradient, to G's weights
+    assert trainer.g_plain.synthesis.convs[0].conv.weight.grad.abs().sum() > 0
+    h = train(config, seed=0, device="cpu", root=tmp_path).history()
+    assert h["loss/G/pl"].notna().sum() == 2 and (h["loss/G/pl"].dropna() > 0).all()  # steps 0 and 2 of 4
+    assert "loss/G/pl" not in train(plain, seed=0, device="cpu", root=tmp_path).history()
 
 
 def test_interpolation_evaluation_is_cached_with_its_images(tmp_path, monkeypatch):

@@ -1,6 +1,7 @@
 """Every loss of the four papers, one function per equation, plus the FakeCLR queue.
 
-- :mod:`.adversarial`: hinge and non-saturating GAN losses, ACGAN cross-entropy, the R1 penalty.
+- :mod:`.adversarial`: hinge and non-saturating GAN losses, ACGAN cross-entropy, StyleGAN2's regularisers (the R1
+  penalty on D, the path-length penalty on G).
 - :mod:`.contragan`: ContraGAN Eq. 6 (NT-Xent), Eq. 7, Eq. 8 (2C), P-NCA, 2C with augmented positives (APS) and
   consistency regularisation (CR), the losses of ContraGAN Tables 1 and 4.
 - :mod:`.dual`: the dual contrastive loss of Yu et al. (ICCV 2021) for D and for G.
@@ -12,7 +13,8 @@ Batch-contrastive losses gather their inputs over processes (:mod:`gancl.distrib
 global batch and return the same value on every process.
 """
 
-from .adversarial import acgan_loss, d_hinge, d_nonsat, g_hinge, g_nonsat, r1_penalty
+from .adversarial import (acgan_loss, d_hinge, d_nonsat, g_hinge, g_nonsat, path_length_penalty, path_lengths,
+                          r1_penalty)
 from .contragan import consistency_reg, contrastive_2c, contrastive_2c_aps, contrastive_eq7, nt_xent, proxy_nca
 from .dual import dual_contrastive_d, dual_contrastive_g
 from .fakeclr import (
@@ -56,6 +58,8 @@ __all__ = [
     "momentum_update",
     "multiscale_contrastive",
     "nt_xent",
+    "path_length_penalty",
+    "path_lengths",
     "perturb_latent",
     "proxy_nca",
     "r1_penalty",

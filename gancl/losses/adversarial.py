@@ -1,4 +1,4 @@
-"""Adversarial and auxiliary-classifier losses.
+"""Adversarial and auxiliary-classifier losses, and StyleGAN2's two regularisers (R1 on D, path length on G).
 
 These are per-sample means, so under DDP every process averages over its own slice and DDP's gradient averaging gives
 the gradient of the global mean (for equal slice sizes): no gather is needed here.
@@ -9,8 +9,13 @@ discriminator; every loss takes the mean over all elements. Real and fake logits
 
 from __future__ import annotations
 
+import math
+from typing import Optional
+
 import torch
 import torch.nn.functional as F
+
+from gancl.distributed import gather
 
 from ._checks import check_float_tensor, check_labels
 
@@ -84,3 +89,54 @@ def r1_penalty(real_logits: torch.Tensor, real_images: torch.Tensor) -> torch.Te
         raise ValueError("real_images must require grad (x.requires_grad_(True) before D's forward) for R1")
     (grad,) = torch.autograd.grad(real_logits.sum(), real_images, create_graph=True)
     return grad.square().flatten(1).sum(1).mean()
+
+
+def path_lengths(images: torch.Tensor, ws: torch.Tensor, noise: Optional[torch.Tensor] = None,
+                 generator: Optional[torch.Generator] = None) -> torch.Tensor:
+    """StyleGAN2's path lengths (Karras et al. 2020, Sec. 3.2, Eq. 4): ||J_w^T y|| per sample, with J_w the Jacobian of
+    the image with respect to w and y a random image of unit expected squared norm per pixel position.
+
+    As in NVlabs' ``StyleGAN2Loss`` (``Gpl`` phase): y ~ N(0, I) / sqrt(H W), the gradient of sum(images * y) taken
+    with respect to the per-layer ws (N, num_ws, w_dim), its squared norm summed over w_dim, averaged over the
+    layers, then the square root.
+
+    Args:
+        images: (N, C, H, W) the synthesis network's output for ``ws``.
+        ws: (N, num_ws, w_dim) or (N, w_dim), part of the graph that produced ``images`` (it need not be a leaf).
+        noise: optional y of the shape of ``images`` (drawn from ``generator`` when None).
+    Returns:
+        (N,) path lengths, differentiable (create_graph) so the penalty's gradient reaches G's parameters.
+    """
+    check_float_tensor(images, "images")
+    if images.dim() != 4 or ws.shape[0] != images.shape[0]:
+        raise ValueError(f"images must be (N, C, H, W) and ws (N, [num_ws,] w_dim) with the same N; got "
+                         f"{tuple(images.shape)} and {tuple(ws.shape)}")
+    if not ws.requires_grad:
+        raise ValueError("ws must be part of the graph that produced images (ws.requires_grad) for path lengths")
+    if noise is None:
+        noise = torch.randn(images.shape, generator=generator, dtype=images.dtype).to(images.device)
+    noise = noise / math.sqrt(images.shape[2] * images.shape[3])
+    (grad,) = torch.autograd.grad((images * noise).sum(), ws, create_graph=True)
+    grad = grad if grad.dim() == 3 else grad.unsqueeze(1)
+    return grad.square().sum(2).mean(1).sqrt()
+
+
+def path_length_penalty(lengths: torch.Tensor, mean: torch.Tensor, decay: float = 0.01) -> tuple:
+    """StyleGAN2's path-length regulariser (Karras et al. 2020, Eq. 4; NVlabs' ``pl_decay``): (||J^T y|| - a)^2 with
+    a the exponential moving average of the path lengths, updated with this batch before the penalty. Under DDP the
+    batch's mean is that of the global batch (gathered), so every process keeps the same a.
+
+    The caller multiplies by ``pl_weight`` and, under lazy regularisation, by the interval.
+
+    Args:
+        lengths: (N,) :func:`path_lengths`. mean: scalar tensor, the running mean a (0 before the first batch).
+        decay: weight of this batch's mean in the update a <- a + decay (mean(lengths) - a).
+    Returns:
+        ``(penalty, new_mean)``: the scalar mean of (lengths - a_new)^2 over the batch (differentiable through
+        ``lengths`` only) and a_new (detached), which the caller keeps for the next call.
+    """
+    check_float_tensor(lengths, "lengths")
+    if not 0.0 < decay <= 1.0:
+        raise ValueError(f"decay must be in (0, 1], got {decay}")
+    new_mean = mean.to(lengths).lerp(gather(lengths.detach()).mean(), decay)
+    return (lengths - new_mean).square().mean(), new_mean

@@ -75,8 +75,8 @@ class LossConfig:
     Shared: ``adv`` (hinge, non-saturating, or Yu et al.'s dual contrastive loss), DiffAugment on every D input
     (``augment`` with probability ``augment_p``, ramped linearly over ``augment_ramp`` steps when > 0 -- FakeCLR's
     ADA-linear baseline; a float in (0, 1) is a fraction of ``optim.steps``), the second view of the contrastive
-    terms (``view_augment``), and StyleGAN2's R1 penalty on reals (``r1_gamma``, applied every ``r1_every`` D steps
-    with weight gamma/2 * r1_every: lazy regularisation).
+    terms (``view_augment``), and StyleGAN2's two regularisers: R1 on reals (``r1_gamma``, applied every ``r1_every``
+    D steps with weight gamma/2 * r1_every: lazy regularisation) and path length on G (``pl_*``, off by default).
     """
 
     # ---- shared by every paper
@@ -89,6 +89,13 @@ class LossConfig:
     #: "auto": :func:`r1_gamma_heuristic` of the resolution and the batch
     r1_gamma: Union[float, str] = 0.0
     r1_every: int = 1
+    #: StyleGAN2's path-length regulariser on G (0: off; NVlabs' FFHQ setting is 2): every ``pl_every`` G steps, on
+    #: the first batch // ``pl_batch_shrink`` latents, weight pl_weight * pl_every (lazy), its target the moving
+    #: average of path lengths with rate ``pl_decay`` (:func:`gancl.losses.path_length_penalty`)
+    pl_weight: float = _added_later(0.0)
+    pl_every: int = _added_later(4)
+    pl_batch_shrink: int = _added_later(2)
+    pl_decay: float = _added_later(0.01)
 
     # ---- ContraGAN (Kang & Park 2020): the conditioning term of Table 1 (D minimises it on reals, G on fakes) and
     # Table 4's APS (an augmented view of the same image as the positive instead of the class proxy) and CR
@@ -258,6 +265,13 @@ class RunConfig:
             (l.temperature > 0 and l.instance_temperature > 0 and l.ms_temperature > 0, "temperatures must be > 0"),
             (0.0 <= l.augment_p <= 1.0, f"loss.augment_p must be in [0, 1], got {l.augment_p}"),
             (l.r1_gamma >= 0 and l.r1_every >= 1, "loss.r1_gamma must be >= 0 and loss.r1_every >= 1"),
+            (l.pl_weight >= 0 and l.pl_every >= 1 and l.pl_batch_shrink >= 1 and 0 < l.pl_decay <= 1,
+             "loss.pl_weight must be >= 0, loss.pl_every and loss.pl_batch_shrink >= 1, loss.pl_decay in (0, 1]"),
+            (l.pl_weight == 0 or m.arch == "stylegan2",
+             f"loss.pl_weight > 0 regularises the mapping from w to images: it needs model.arch='stylegan2', "
+             f"got {m.arch!r}"),
+            (l.pl_weight == 0 or o.batch_size >= l.pl_batch_shrink,
+             f"loss.pl_batch_shrink={l.pl_batch_shrink} leaves no latent of a batch of {o.batch_size}"),
             (l.augment_ramp >= 0 and l.instance_queue >= 1, "loss.augment_ramp must be >= 0 and "
                                                            "loss.instance_queue >= 1"),
             (m.mbstd_group == 0, "model.mbstd_group > 0 is not supported by the trainer: it runs reals, fakes and "

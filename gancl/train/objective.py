@@ -8,11 +8,13 @@ paper's recipe reads as a list of terms (the NVlabs StyleGAN2-ADA "loss phases" 
 D phase     adversarial (hinge / non-saturating / dual contrastive)  + conditioning on reals (ACGAN, P-NCA, NT-Xent,
             Eq. 7, 2C or 2C+APS)  + CR  + MsConD per-scale contrastive  + R1 (lazy)  + FakeCLR instance term
 G phase     adversarial  + conditioning on fakes with their sampled labels  + FakeCLR instance term (weight lambda_G)
+            + path length (lazy)
 ==========  =================================================================================================
 
 Every term is returned separately (name -> scalar tensor) so the history shows each one and a NaN names its term.
 What a phase needs beyond D's outputs on reals and fakes, the objective says (:meth:`Objective.needs_view`,
-:meth:`Objective.r1_due`, :attr:`Objective.instance`), and the trainer makes those forwards.
+:meth:`Objective.r1_due`, :meth:`Objective.pl_due`, :attr:`Objective.instance`), and the trainer makes those
+forwards.
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ class GPhase:
     view: D on a second augmentation of the same fakes (NT-Xent, APS), when :meth:`Objective.g_needs_view`.
     real: D on augmented reals, without gradient (the dual contrastive loss contrasts each fake with them).
     instance_key: (b, d) momentum-D keys of the same fakes under another augmentation (Instance-fake, Eq. 9).
+    pl_images, pl_ws: on the steps the path-length penalty is due, G's images (b', 3, R, R) of its own forward
+    (float32, b' = b // ``loss.pl_batch_shrink``) and the per-layer ws (b', num_ws, w_dim) that made them.
     """
 
     fake: DOutput
@@ -68,6 +72,8 @@ class GPhase:
     view: Optional[DOutput] = None
     real: Optional[DOutput] = None
     instance_key: Optional[torch.Tensor] = None
+    pl_images: Optional[torch.Tensor] = None
+    pl_ws: Optional[torch.Tensor] = None
 
 
 def build_queue(cfg: LossConfig, dim: int, steps: int, seed: int, device, dtype) -> Optional[losses.FakeQueue]:
@@ -96,12 +102,14 @@ def unused_outputs(c: LossConfig, model) -> tuple:
 
 
 class Objective:
-    """The loss terms of one run (``cfg`` resolved: numbers, not "auto"), and FakeCLR's queue when it has one."""
+    """The loss terms of one run (``cfg`` resolved: numbers, not "auto"), and their state: FakeCLR's queue when it
+    has one, the path-length penalty's running mean ``pl_mean`` (a scalar tensor)."""
 
     def __init__(self, cfg: LossConfig, num_classes: int, queue: Optional[losses.FakeQueue] = None):
         self.cfg = cfg
         self.num_classes = num_classes
         self.queue = queue
+        self.pl_mean = torch.zeros(())
         #: FakeCLR's equation for D's instance term (None without one)
         self.instance = losses.INSTANCE_EQUATIONS.get(cfg.instance)
         if self.instance is not None and queue is None:
@@ -119,6 +127,10 @@ class Objective:
     def r1_due(self, step: int) -> bool:
         """Whether this D step carries the (lazy) R1 penalty: every ``r1_every`` steps when gamma > 0."""
         return self.cfg.r1_gamma > 0 and step % self.cfg.r1_every == 0
+
+    def pl_due(self, step: int) -> bool:
+        """Whether this G step carries the (lazy) path-length penalty: every ``pl_every`` steps when its weight > 0."""
+        return self.cfg.pl_weight > 0 and step % self.cfg.pl_every == 0
 
     def g_instance(self) -> bool:
         """Whether G's phase has FakeCLR's instance term (Instance-fake on G's fakes, Eq. 9, weight lambda_G)."""
@@ -170,6 +182,8 @@ class Objective:
             equation = losses.INSTANCE_EQUATIONS["fake"]
             terms["instance"] = c.instance_weight_g * self.instance_loss(equation, p.fake.instance_proj,
                                                                         p.instance_key, p.step)
+        if p.pl_images is not None:
+            terms["pl"] = self.pl_term(p.pl_images, p.pl_ws)
         return terms
 
     # ---------------------------------------------------------------- the terms
@@ -195,6 +209,13 @@ class Objective:
         c = self.cfg
         logits = sum(v.float().reshape(v.shape[0], -1).sum(1) for v in adversarial_logits(real).values())
         return 0.5 * c.r1_gamma * c.r1_every * losses.r1_penalty(logits, real_images)
+
+    def pl_term(self, images: torch.Tensor, ws: torch.Tensor) -> torch.Tensor:
+        """pl_weight * interval * the path-length penalty (StyleGAN2 Eq. 4, lazy); updates :attr:`pl_mean`."""
+        c = self.cfg
+        penalty, self.pl_mean = losses.path_length_penalty(losses.path_lengths(images, ws), self.pl_mean,
+                                                           c.pl_decay)
+        return c.pl_weight * c.pl_every * penalty
 
     def instance_loss(self, equation: losses.InstanceEquation, query: torch.Tensor, key: torch.Tensor,
                       step: int) -> torch.Tensor:

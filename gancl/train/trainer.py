@@ -326,8 +326,9 @@ class Trainer:
                 with torch.no_grad():
                     real_out = self._discriminate(self.d_plain, {"real": (self.augment(real), y_real)}, refs)["real"]
             key = self._instance_key(fake.detach(), y_fake, perturb=False) if obj.g_instance() else None
+            pl_images, pl_ws = self._path_length_forward(z, y_fake) if obj.pl_due(self.step) else (None, None)
             terms = obj.g_terms(GPhase(fake=out["fake"], y_fake=y_fake, step=self.step, view=out.get("view"),
-                                       real=real_out, instance_key=key))
+                                       real=real_out, instance_key=key, pl_images=pl_images, pl_ws=pl_ws))
             self._check_finite(terms, "G")
             self.opt_g.zero_grad(set_to_none=True)
             self.acc.backward(sum(terms.values()))
@@ -336,6 +337,16 @@ class Trainer:
             self.d_plain.requires_grad_(True)
         self._update_ema()
         return {f"G/{k}": v.detach() for k, v in terms.items()}
+
+    def _path_length_forward(self, z: torch.Tensor, y: torch.Tensor) -> tuple:
+        """G's own forward for the path-length penalty, on the first b // ``pl_batch_shrink`` latents of this step
+        (as NVlabs' ``Gpl`` phase): images (b', 3, R, R) and the per-layer ws (b', num_ws, w_dim) they came from.
+        It runs without autocast: the penalty differentiates G twice (as R1 does D). Its gradient joins this G
+        step's (the plain module: the step's one backward reaches the same parameters DDP synchronises)."""
+        n = max(1, z.shape[0] // self.cfg.loss.pl_batch_shrink)
+        G = self.g_plain
+        ws = G.mapping(z[:n], y[:n] if self.num_classes else None).unsqueeze(1).repeat(1, G.num_ws, 1)
+        return G.synthesis(ws), ws
 
     # ---------------------------------------------------------------- FakeCLR
     @torch.no_grad()
@@ -427,6 +438,8 @@ class Trainer:
             state["D_momentum"] = self.D_momentum.state_dict()
         if self.objective.queue is not None:
             state["queue"] = self.objective.queue.state_dict()
+        if self.cfg.loss.pl_weight > 0:
+            state["pl_mean"] = self.objective.pl_mean
         return state
 
     def _restore(self, state: dict) -> None:
@@ -437,6 +450,8 @@ class Trainer:
             self.D_momentum.load_state_dict(state["D_momentum"])
         if self.objective.queue is not None:
             self.objective.queue.load_state_dict(state["queue"])
+        if "pl_mean" in state:
+            self.objective.pl_mean = state["pl_mean"]
 
     def save_checkpoint(self):
         save_checkpoint(self.acc, self.run_dir, self._extra_state() if self.acc.is_main_process else {})
