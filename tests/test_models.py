@@ -274,6 +274,30 @@ def test_stylegan2_mapping_synthesis_and_noise():
     assert torch.equal(G.mapping.w_avg, before)
 
 
+def test_truncated_sampling_psi_one_changes_nothing_and_psi_zero_draws_the_mean_w():
+    """The truncation trick in sampling (MsConD's uncurated samples): the samplers the pages use take psi."""
+    from gancl.metrics.evaluate import generated_batches
+    from gancl.models import generate
+
+    G = build_generator(small(arch="stylegan2"))
+    G.mapping(torch.randn(64, 16))  # training mode: w_avg moves away from 0
+    G.eval()
+    for layer in G.synthesis.convs:  # noise inputs on, so equality below means the same noise too
+        layer.noise_strength.data.fill_(0.3)
+    plain = torch.cat([x for x, _ in generated_batches(G, 5, seed=1)])
+    torch.testing.assert_close(torch.cat([x for x, _ in generated_batches(G, 5, seed=1, truncation_psi=1.0)]), plain)
+    z = torch.randn(5, 16)
+    mean_w = G.synthesis(G.mapping.w_avg.expand(5, -1), noise_mode="const")
+    torch.testing.assert_close(G(z, truncation_psi=0.0, noise_mode="const"), mean_w)  # every z: the mean w's image
+    for layer in G.synthesis.convs:  # generate() draws fresh noise: without it psi = 0 gives one image
+        layer.noise_strength.data.zero_()
+    torch.testing.assert_close(generate(G, z, truncation_psi=0.0), G.synthesis(G.mapping.w_avg.expand(5, -1)))
+    half = generate(G, z, truncation_psi=0.5)
+    assert not torch.allclose(half, generate(G, z)) and not torch.allclose(half, mean_w)
+    with pytest.raises(ValueError, match="mapping network"):
+        generate(build_generator(small(arch="dcgan")), torch.randn(2, 16), truncation_psi=0.7)
+
+
 def test_san_attention_handles_borders_and_small_maps():
     san = SANAttention(16, 7, conv_f)
     san.gain.data.fill_(1.0)

@@ -6,10 +6,12 @@ from typing import Optional
 
 import torch
 
+from gancl.models import generate
+
 
 @torch.no_grad()
 def sample_rows(generators: dict, n: int = 10, num_classes: int = 0, seed: int = 0, title: Optional[str] = None,
-                real: Optional[torch.Tensor] = None):
+                real: Optional[torch.Tensor] = None, truncation_psi: float = 1.0):
     """One row of samples per generator, on the same latents; conditional generators get classes 0, 1, ..., n-1
     (mod ``num_classes``) so a column shows one class across rows.
 
@@ -17,6 +19,7 @@ def sample_rows(generators: dict, n: int = 10, num_classes: int = 0, seed: int =
         generators: label -> generator ``G(z, y=None)`` with images in [-1, 1].
         n: samples per row. num_classes: > 0 for conditional generators. seed: latent seed.
         real: optional real images (at least n, uint8 or float in [-1, 1]) shown as a last row labelled "real".
+        truncation_psi: != 1 for the truncation trick in W (StyleGAN2 generators; :func:`gancl.models.generate`).
     Returns:
         The matplotlib figure.
     """
@@ -24,7 +27,7 @@ def sample_rows(generators: dict, n: int = 10, num_classes: int = 0, seed: int =
     for label, G in generators.items():
         z = torch.randn(n, G.z_dim, generator=torch.Generator().manual_seed(seed))
         y = torch.arange(n) % num_classes if num_classes and getattr(G, "num_classes", 0) else None
-        rows[label] = G(z, y)
+        rows[label] = generate(G, z, y, truncation_psi)
     if real is not None:
         rows["real"] = real[:n]
     return image_rows(rows, title)

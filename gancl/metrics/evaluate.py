@@ -22,6 +22,7 @@ from gancl.metrics.frechet import feature_statistics, frechet_distance
 from gancl.metrics.kid import kernel_inception_distance
 from gancl.metrics.prdc import density_coverage, precision_recall
 from gancl.metrics.stats import RealStats, real_stats
+from gancl.models import generate
 
 _BASE_LABELS = {"fd": "FD", "kid": "KID", "intra_fd": "intra-FD", "precision": "Precision", "recall": "Recall",
                 "density": "Density", "coverage": "Coverage", "class_consistency": "Class consistency"}
@@ -135,12 +136,13 @@ def balanced_labels(n: int, num_classes: int, generator: torch.Generator) -> tor
 
 @torch.no_grad()
 def generated_batches(G, n: int, batch_size: int = 256, seed: int = 0, y_sampler: Optional[Callable] = None,
-                      device=None, progress: bool = False):
+                      device=None, progress: bool = False, truncation_psi: float = 1.0):
     """Yield ``(images (B, 3, R, R) in [-1, 1] on G's device, labels (B,) long or None)`` for ``n`` samples of
     ``G(z, y)``, z ~ N(0, I), batched, without gradients, with G in eval mode (its mode restored after), seeded by
     ``seed`` through a private generator. Conditional generators (``G.num_classes > 0``) get
     ``y_sampler(n, generator)`` labels, by default :func:`balanced_labels`. The same seed gives the same samples to
-    every metric that draws them here, noise inputs included (the global RNG is seeded inside and restored)."""
+    every metric that draws them here, noise inputs included (the global RNG is seeded inside and restored).
+    ``truncation_psi`` != 1 samples with the truncation trick in W (:func:`gancl.models.generate`; StyleGAN2)."""
     num_classes = getattr(G, "num_classes", 0) or 0
     device = module_device(G, device)
     dtype = next((p.dtype for p in G.parameters()), torch.float32)  # a float64 run's G takes float64 latents (the same values, widened)
@@ -160,7 +162,8 @@ def generated_batches(G, n: int, batch_size: int = 256, seed: int = 0, y_sampler
         try:
             for start in tqdm(range(0, n, batch_size), desc="sampling G", disable=not progress, leave=False):
                 y = None if labels is None else labels[start:start + batch_size]
-                images = G(z[start:start + batch_size].to(device, dtype), None if y is None else y.to(device))
+                images = generate(G, z[start:start + batch_size].to(device, dtype),
+                                  None if y is None else y.to(device), truncation_psi)
                 yield images.float(), y  # extractors run in float32, whatever G's dtype
         finally:
             G.train(was_training)

@@ -35,6 +35,20 @@ def build_discriminator(cfg: ModelConfig) -> Discriminator:
     return Discriminator(cfg, _BACKBONES[cfg.arch](cfg, conv_f, linear_f), conv_f, linear_f, embedding_f)
 
 
+def generate(G: nn.Module, z: torch.Tensor, y=None, truncation_psi: float = 1.0) -> torch.Tensor:
+    """``G(z, y)``, with the truncation trick in W when ``truncation_psi`` != 1 (Karras et al. 2019, Sec. 3.1 / App. B;
+    MsConD's uncurated samples): w' = w_avg + psi (w - w_avg), psi = 1 the plain sample, psi = 0 the image of the
+    mean w for every z. z (N, z_dim), y (N,) or None -> images (N, 3, R, R).
+
+    Only a generator with a mapping network (StyleGAN2) has a W to truncate in; others raise ValueError."""
+    if truncation_psi == 1.0:
+        return G(z, y)
+    if not hasattr(G, "mapping"):
+        raise ValueError(f"truncation_psi={truncation_psi} needs a generator with a mapping network (StyleGAN2); "
+                         f"{type(G).__name__} has no W space")
+    return G(z, y, truncation_psi=truncation_psi)
+
+
 def layer_shapes(cfg: ModelConfig) -> list[tuple[str, str, tuple]]:
     """:func:`describe_layers` of ``cfg``'s discriminator, built on the ``meta`` device (no memory, no compute),
     so a 256 px paper-width D is described instantly. Spectral norm is left out of this copy: it changes no shape,
