@@ -71,6 +71,9 @@ def test_multiscale_history_has_one_logit_curve_per_output():
     ("contragan/2c", {}), ("fakeclr/fakeclr", {}), ("msconD/msconD", {}),
     # the path-length penalty's running mean is state the checkpoint must carry
     ("fakeclr/baseline", {"loss.pl_weight": 2.0, "loss.pl_every": 2}),
+    # curves over training: the resumed process builds the domain extractor again, and that must not draw from the
+    # global RNG that StyleGAN2's noise inputs use (it did, and resumed calibration runs left the uninterrupted draw)
+    ("dual/san", {"eval.fd_every": 2, "eval.fd_count": 32, "loss.r1_every": 2}),
 ])
 def test_resume_equals_uninterrupted(name, overrides, tmp_path):
     config = tiny(name, steps=6, **overrides)

@@ -103,17 +103,30 @@ class SampleMetricsOverTime:
         from gancl.metrics import extractor_for, real_stats
 
         d = self.data
-        if self._extractor is None:
-            self._extractor = extractor_for(self.extractor_name, d.name, d.resolution, d.data_dir, self.device,
-                                            progress=False)
-        return real_stats(d.name, d.resolution, "val", self._extractor, None, self.device, d.data_dir, d.seed,
-                          progress=False)
+        with self._own_rng():
+            if self._extractor is None:
+                self._extractor = extractor_for(self.extractor_name, d.name, d.resolution, d.data_dir, self.device,
+                                                progress=False)
+            return real_stats(d.name, d.resolution, "val", self._extractor, None, self.device, d.data_dir, d.seed,
+                              progress=False)
 
     def __call__(self, G) -> dict:
         """``{"eval/fd", "eval/precision", "eval/recall"[, "eval/class_consistency"]}`` of ``count`` samples of
         ``G`` (precision and recall only when the real features are stored with their statistics; class consistency
         only for a conditional ``G`` under the domain classifier). Not under no_grad: the first call may train the
         domain classifier."""
+        with self._own_rng():
+            return self._measure(G)
+
+    def _own_rng(self):
+        """Measurements leave the global RNG as they found it: building the extractor (on the first use in a
+        process) initialises a network and may train it, which would shift every later draw of the run (StyleGAN2's
+        noise inputs), so a run resumed from a checkpoint, whose process builds it again, would not continue the
+        uninterrupted run."""
+        device = torch.device(self.device)
+        return torch.random.fork_rng(devices=[device] if device.type == "cuda" else [])
+
+    def _measure(self, G) -> dict:
         from gancl.metrics import DomainExtractor, feature_statistics, frechet_distance, generate_features
         from gancl.metrics.evaluate import class_consistency
         from gancl.metrics.prdc import precision_recall
