@@ -75,6 +75,24 @@ def test_evaluate_generator_records_how_it_measured(extractor, cache):
     assert noise.fd > res.fd and noise.class_consistency is None and noise.intra_fd is None
 
 
+class ShiftedOracleG(OracleG):
+    """Draws real images of class y + 1 when asked for class y: a generator whose label order is off by one."""
+
+    def forward(self, z, y=None):
+        return super().forward(z, (y + 1) % self.num_classes)
+
+
+def test_class_consistency_follows_the_label_the_generator_was_asked_for(extractor, cache):
+    """The label order agrees end to end (ContraGAN issue: does 2C draw the class it is asked for?): a generator that
+    draws real images of the asked class scores the domain classifier's own accuracy, one shifted by a class ~0."""
+    kwargs = dict(extractor=extractor, n=200, real_count=256, kid_subsets=5, kid_subset_size=100, progress=False)
+    right = evaluate_generator(OracleG(), "shapes", 16, **kwargs).class_consistency
+    shifted = evaluate_generator(ShiftedOracleG(), "shapes", 16, **kwargs).class_consistency
+    accuracy = extractor.metrics["accuracy"]
+    assert right == pytest.approx(accuracy, abs=0.1), (right, accuracy)  # 0.31 and 0.36 (a 2-epoch classifier)
+    assert shifted < 0.15 and right > 2 * shifted, (shifted, right)
+
+
 class TrainingImagesG(torch.nn.Module):
     """An unconditional 'generator' that draws the training split's images in order, one per sample."""
 

@@ -551,6 +551,21 @@ def test_the_objective_owns_r1_and_the_instance_term_and_its_queue():
         Objective(cfg.loss, 0, None)
 
 
+def test_a_conditional_runs_generator_and_losses_see_the_same_label_for_each_fake(tmp_path):
+    """The label order agrees between G and the conditioning losses: every fake is drawn for the label its D and G
+    terms are computed with (the domain classifier's side: tests/test_metrics_eval.py)."""
+    trainer = Trainer(tiny("contragan/2c", steps=2), 0, tmp_path / "run", device="cpu")
+    asked, judged = [], []
+    trainer.g_plain.register_forward_pre_hook(lambda module, args: asked.append(args[1].clone()))
+    d_terms, g_terms = trainer.objective.d_terms, trainer.objective.g_terms
+    trainer.objective.d_terms = lambda phase: judged.append(phase.y_fake.clone()) or d_terms(phase)
+    trainer.objective.g_terms = lambda phase: judged.append(phase.y_fake.clone()) or g_terms(phase)
+    trainer.fit()
+    assert len(asked) == len(judged) == 2 * (trainer.cfg.optim.n_dis + 1)
+    assert all(torch.equal(a, b) for a, b in zip(asked, judged))
+    assert len(torch.cat(asked).unique()) > 1
+
+
 def test_the_path_length_penalty_is_a_lazy_g_term_with_its_own_running_mean(tmp_path):
     """StyleGAN2's path-length regulariser: G's term "pl" every pl_every steps (weight x interval), measured on
     batch // pl_batch_shrink latents, its running mean kept by the objective; off by default (old run ids kept)."""
