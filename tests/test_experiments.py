@@ -354,6 +354,36 @@ def test_the_regime_gate_refuses_to_judge_a_generator_that_has_not_learned_the_d
         experiments.PageSpec("p", "smoke", spec.configs, [0], (), gate=experiments.spec.Gate("Z", ()))
 
 
+def test_a_claim_with_its_own_gate_is_judged_on_its_own_baseline():
+    """A page comparing two backbones gates each backbone's claim on that backbone's baseline: one that has not
+    learned the data does not keep the other's claim from being judged (or the reverse)."""
+    import pandas as pd
+
+    from gancl.book.results import claim_records, gate_description, gate_sentence
+    from gancl.experiments.spec import Claim, Gate, PageSpec
+
+    configs = {label: None for label in ("A new", "A base", "B new", "B base")}
+    gate_a, gate_b = Gate("A base", (("precision", 0.5),)), Gate("B base", (("precision", 0.5),))
+    claims = (Claim("X1", "new beats base on A", (("A new", "A base"),), gate=gate_a),
+              Claim("X2", "new beats base on B", (("B new", "B base"),), gate=gate_b))
+    spec = PageSpec("p", "smoke", configs, [0, 1, 2], (), claims)
+    rows = pd.DataFrame([{"config": label, "seed": s, "fd": 10.0 + 5 * label.endswith("base") + 0.1 * s,
+                          "precision": 0.6 if label.startswith("A") else 0.1} for label in configs for s in range(3)])
+    assert spec.judge(rows, "X1").verdict == "reproduced"
+    assert spec.judge(rows, "X2").verdict.startswith("not judged: precision 0.1 below 0.5 (B base")
+    assert spec.gate_of("X2") is gate_b and spec.gate_of() is None and spec.gates() == [gate_a, gate_b]
+    assert set(spec.check_orderings(rows, [("B new", "B base")], value="fd", claim_id="X2")["outcome"]) == {
+        "not judged"}
+    assert set(spec.check_orderings(rows, [("A new", "A base")], value="fd", claim_id="X1")["outcome"]) == {"agrees"}
+    lines = gate_sentence(spec, rows).splitlines()
+    assert len(lines) == 2 and ": passed;" in lines[0] and "not passed (precision 0.1" in lines[1]
+    assert gate_description(spec, "X2") == "B base: precision >= 0.5"
+    records = claim_records(spec, {c.id: spec.judge(rows, c.id) for c in claims})
+    assert [r["gate"] for r in records] == ["A base: precision >= 0.5", "B base: precision >= 0.5"]
+    with pytest.raises(ValueError, match="claim X1's gate's baseline 'Z'"):
+        PageSpec("p", "smoke", configs, [0], (), (Claim("X1", "s", (("A new", "A base"),), gate=Gate("Z", ())),))
+
+
 def test_every_claim_a_page_judges_is_registered_with_that_page():
     judged = {}
     for name in experiments.pages():

@@ -18,25 +18,32 @@ CLAIMS_KEY = "gancl_claims"
 RESULTS_NAME = "results"
 
 
-def gate_description(spec) -> str | None:
-    """The page's regime gate in words ("2C (ContraGAN): precision >= 0.5, recall >= 0.3"), None without one."""
-    gate = getattr(spec, "gate", None)
-    if gate is None:
-        return None
+def gate_description(spec, claim_id: str | None = None) -> str | None:
+    """The regime gate of the page (``claim_id``: of that claim, its own or the page's) in words ("2C (ContraGAN):
+    precision >= 0.5, recall >= 0.3"), None without one."""
+    gate = spec.gate_of(claim_id)
+    return None if gate is None else _described(gate)
+
+
+def _described(gate) -> str:
     return f"{gate.baseline}: {gate.condition()}"
 
 
 def gate_sentence(spec, results) -> str | None:
     """Whether the page's runs passed its regime gate, in one sentence with the measured means ("Regime gate (2C
-    (ContraGAN): precision >= 0.5, recall >= 0.3): passed; precision 0.61, recall 0.42, mean of 3 seeds."), None
-    for a page without one."""
-    if getattr(spec, "gate", None) is None:
+    (ContraGAN): precision >= 0.5, recall >= 0.3): passed; precision 0.61, recall 0.42, mean of 3 seeds."), one
+    line per gate when claims have their own; None for a page without any."""
+    gates = spec.gates()
+    if not gates:
         return None
-    means = spec.gate.means(results)
-    failure = spec.gate.failure(results)
-    measured = ", ".join(f"{measure} {means[measure]:.3g}" for measure, _ in spec.gate.minimum)
-    outcome = "passed" if failure is None else f"not passed ({failure})"
-    return f"Regime gate ({gate_description(spec)}): {outcome}; {measured}, mean of {means['runs']} runs."
+    lines = []
+    for gate in gates:
+        means = gate.means(results)
+        failure = gate.failure(results)
+        measured = ", ".join(f"{measure} {means[measure]:.3g}" for measure, _ in gate.minimum)
+        outcome = "passed" if failure is None else f"not passed ({failure})"
+        lines.append(f"Regime gate ({_described(gate)}): {outcome}; {measured}, mean of {means['runs']} runs.")
+    return "\n".join(lines)
 
 
 def claim_records(spec, judgements: dict) -> list:
@@ -47,7 +54,7 @@ def claim_records(spec, judgements: dict) -> list:
         pairs = judgement.pairs.replace({math.nan: None}).to_dict("records")
         records.append({"id": claim_id, "statement": spec.claim(claim_id).statement, "page": spec.page,
                         "scale": spec.scale, "verdict": judgement.verdict, "confidence": judgement.confidence,
-                        "delta": judgement.delta, "pairs": pairs, "gate": gate_description(spec)})
+                        "delta": judgement.delta, "pairs": pairs, "gate": gate_description(spec, claim_id)})
     return records
 
 

@@ -62,9 +62,10 @@ CLAIMS = {c.id: c for c in (
 )}
 
 
-def claim(claim_id: str, pairs, value: str = "fd", better: str = "lower", delta=None, censored=None) -> Claim:
+def claim(claim_id: str, pairs, value: str = "fd", better: str = "lower", delta=None, censored=None,
+          gate=None) -> Claim:
     """The registered claim ``claim_id`` as a page judges it: its statement from :data:`CLAIMS` (one wording for the
     page and the Results page) and the orderings ``pairs`` it implies on the page's ``value`` (``censored``: the
-    column flagging values that are only a bound, see :class:`Claim`)."""
+    column flagging values that are only a bound; ``gate``: the claim's own regime gate; see :class:`Claim`)."""
     return Claim(claim_id, CLAIMS[claim_id].statement, tuple(pairs), value=value, better=better, delta=delta,
-                 censored=censored)
+                 censored=censored, gate=gate)

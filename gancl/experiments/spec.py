@@ -119,6 +119,9 @@ class Claim:
     #: and its value is only the run's length. When no run of the claim's pairs reached it, the claim is not
     #: judged: equal lengths would read as "no effect" where nothing was observed.
     censored: Optional[str] = None
+    #: the claim's own regime gate, in place of the page's: a page comparing two backbones judges each backbone's
+    #: claim only when that backbone's baseline has learned the data (None: the page's gate)
+    gate: Optional["Gate"] = None
 
     def __post_init__(self):
         if self.better not in ("lower", "higher"):
@@ -217,6 +220,9 @@ class PageSpec:
             missing = {label for pair in claim.pairs for label in pair} - set(self.configs)
             if missing:
                 raise ValueError(f"claim {claim.id} compares configurations the spec does not have: {sorted(missing)}")
+            if claim.gate is not None and claim.gate.baseline not in self.configs:
+                raise ValueError(f"claim {claim.id}'s gate's baseline {claim.gate.baseline!r} is not a configuration "
+                                 "of the spec")
 
     def seeds_of(self, label: str) -> list:
         return list(self.config_seeds.get(label, self.seeds))
@@ -255,7 +261,7 @@ class PageSpec:
         if delta is None:
             noise = results.attrs.get("evaluation_noise", {}).get(claim.value)
             delta = claim.delta if claim.delta is not None else (2 * noise if noise else None)
-        failure = self.gate_failure(results)
+        failure = self.gate_failure(results, claim_id)
         if failure is None and claim.censored is not None:
             involved = results[results["config"].isin({label for pair in claim.pairs for label in pair})]
             if len(involved) and involved[claim.censored].astype(bool).all():
@@ -264,27 +270,43 @@ class PageSpec:
             return tables.not_judged(claim.pairs, failure, confidence, delta)
         return tables.judge(results, claim.pairs, claim.better, delta, confidence, value=claim.value)
 
-    def gate_failure(self, results) -> Optional[str]:
-        """Why ``results`` (one row per run, with a ``config`` column) may not be judged: the gate's failure
-        ("<measure> <value> below <threshold>"), or None when they pass it or the page has no gate."""
-        return self.gate.failure(results) if self.gate is not None else None
+    def gate_of(self, claim_id: Optional[str] = None) -> Optional[Gate]:
+        """The gate claim ``claim_id`` is judged behind (its own, else the page's); the page's for None."""
+        own = self.claim(claim_id).gate if claim_id is not None else None
+        return own if own is not None else self.gate
 
-    def compare(self, paper, reproduced, *, gate_on=None, **options):
+    def gates(self) -> list:
+        """Every distinct gate of the page, the page's first, then the claims' own in their order."""
+        out = [] if self.gate is None else [self.gate]
+        for claim in self.claims:
+            if claim.gate is not None and claim.gate not in out:
+                out.append(claim.gate)
+        return out
+
+    def gate_failure(self, results, claim_id: Optional[str] = None) -> Optional[str]:
+        """Why ``results`` (one row per run, with a ``config`` column) may not be judged: the failure of the gate
+        of claim ``claim_id`` (:meth:`gate_of`; None: the page's) ("<measure> <value> below <threshold>"), or None
+        when they pass it or there is no gate."""
+        gate = self.gate_of(claim_id)
+        return gate.failure(results) if gate is not None else None
+
+    def compare(self, paper, reproduced, *, gate_on=None, claim_id: Optional[str] = None, **options):
         """:func:`gancl.tables.compare` (the paper's values beside the runs', and its orderings judged) behind the
-        page's regime gate: when the gate's baseline in ``gate_on`` (default: ``reproduced``; pass the page's full
-        results when ``reproduced`` is a subset or renamed) has not learned the data, the values are shown and
-        every ordering is "not judged". A page judges only through its spec, so no verdict escapes the gate."""
+        page's regime gate (``claim_id``: that claim's gate): when the gate's baseline in ``gate_on`` (default:
+        ``reproduced``; pass the page's full results when ``reproduced`` is a subset or renamed) has not learned
+        the data, the values are shown and every ordering is "not judged". A page judges only through its spec, so
+        no verdict escapes the gate."""
         from gancl import tables
 
-        failure = self.gate_failure(reproduced if gate_on is None else gate_on)
+        failure = self.gate_failure(reproduced if gate_on is None else gate_on, claim_id)
         return tables.compare(paper, reproduced, not_judged_because=failure, **options)
 
-    def check_orderings(self, reproduced, pairs, *, gate_on=None, **options):
+    def check_orderings(self, reproduced, pairs, *, gate_on=None, claim_id: Optional[str] = None, **options):
         """:func:`gancl.tables.check_orderings` (orderings a paper claims without comparable values) behind the
-        page's regime gate, as :meth:`compare`."""
+        page's regime gate (``claim_id``: that claim's), as :meth:`compare`."""
         from gancl import tables
 
-        failure = self.gate_failure(reproduced if gate_on is None else gate_on)
+        failure = self.gate_failure(reproduced if gate_on is None else gate_on, claim_id)
         return tables.check_orderings(reproduced, pairs, not_judged_because=failure, **options)
 
     @classmethod

@@ -398,7 +398,8 @@ def train_grid(spec, seeds=None, force: bool = False, device: str = "auto", root
         rows.append(row)
     table = pd.DataFrame(rows)
     if spec.noise_seeds and runs and any(e.kind == "metrics" for e in spec.evaluations):
-        label = spec.gate.baseline if spec.gate is not None else next(iter(spec.configs))
+        gates = spec.gates()
+        label = gates[0].baseline if gates else next(iter(spec.configs))
         found = [run for (name, _), run in runs.items() if name == label] or list(runs.values())
         table.attrs["evaluation_noise"] = evaluation_noise(found[0], spec.evaluation("metrics"), spec.noise_seeds,
                                                            force=force)
