@@ -33,6 +33,11 @@ def test_results_page_lists_every_claim_with_what_its_page_found(tmp_path):
     assert f"| {judged['C1'].verdict} |" in rows["C1"] and "3 seeds" in rows["C1"]
     assert "no page yet" in rows["C3"] and "not yet judged with this rule" in rows["C5"]
     assert "{doc}`contragan/conditioning_losses <contragan/conditioning_losses>`" in rows["C1"]
+    # a page written but not in the book yet: no link the site could not resolve
+    unpublished = results_markdown(found, "smoke", published={"contragan/conditioning_losses"})
+    row = next(line for line in unpublished.splitlines() if line.startswith("| D1a |"))
+    assert "page written, not yet executed for the book" in row and "{doc}" not in row
+    assert "{doc}`contragan/conditioning_losses" in unpublished
 
 
 def test_a_page_says_whether_its_runs_passed_the_regime_gate_with_the_measured_means():

@@ -117,8 +117,12 @@ def collect_claims(notebooks) -> dict:
     return found
 
 
-def results_markdown(found: dict, scale: str) -> str:
-    """The Results page: every registered claim, its paper and source, the statement, the verdict at ``scale``."""
+def results_markdown(found: dict, scale: str, published=None) -> str:
+    """The Results page: every registered claim, its paper and source, the statement, the verdict at ``scale``.
+
+    ``published``: the names of the pages in the book (``<paper>/<page>``, as :func:`published_pages` reads them
+    from ``_toc.yml``); a claim whose page is written but not yet in the book says so, without a link the site
+    could not resolve. None: every registered page is in the book."""
     from gancl.experiments import CLAIMS
 
     lines = ["# Results: every claim of the book", "",
@@ -132,6 +136,8 @@ def results_markdown(found: dict, scale: str) -> str:
         record = found.get(claim.id)
         if claim.page is None:
             verdict, weakest, page = "no page yet", "", ""
+        elif published is not None and claim.page not in published:
+            verdict, weakest, page = "page written, not yet executed for the book", "", f"`{claim.page}`"
         else:
             page = f"{{doc}}`{claim.page} <{claim.page}>`"  # relative to book/
             verdict = record["verdict"] if record else "not yet judged with this rule"
@@ -151,5 +157,13 @@ def write_results_page(root, scale: str) -> Path:
     found = collect_claims(executed_path(page, scale) for page in toc_pages(root))
     target = scale_root(root, scale) / "book" / f"{RESULTS_NAME}.md"
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(results_markdown(found, scale))
+    target.write_text(results_markdown(found, scale, published_pages(root)))
     return target
+
+
+def published_pages(root) -> set:
+    """Names (``<paper>/<page>``) of the pages ``_toc.yml`` lists under ``root``."""
+    from gancl.book.site import toc_pages
+
+    book = Path(root) / "book"
+    return {page.relative_to(book).with_suffix("").as_posix() for page in toc_pages(root)}

@@ -32,8 +32,10 @@ CLAIMS = {c.id: c for c in (
     RegisteredClaim("C4b", "ContraGAN", "Fig. 3", "2C delays the collapse of training", "contragan/stability"),
     RegisteredClaim("C5", "ContraGAN", "Table 4", "2C helps at both batch sizes, APS does not replace class "
                     "embeddings, CR helps further, a larger batch helps", "contragan/ablation"),
-    RegisteredClaim("D1", "Dual attention", "supp. Table 1", "the dual contrastive loss beats the binary loss on two "
-                    "backbones", None),
+    RegisteredClaim("D1a", "Dual attention", "supp. Table 1", "the dual contrastive loss beats the binary loss on an "
+                    "SNGAN backbone", "dual_attention/contrastive_loss"),
+    RegisteredClaim("D1b", "Dual attention", "supp. Table 1", "the dual contrastive loss beats the binary loss on "
+                    "StyleGAN2", "dual_attention/contrastive_loss"),
     RegisteredClaim("D2", "Dual attention", "supp. Table 2", "one SAN resolution in G is best, per data set", None),
     RegisteredClaim("D3", "Dual attention", "supp. Table 3", "Eq. 8 (reference images as key and value) is the best "
                     "reference-attention configuration", "dual_attention/configurations"),

@@ -1,4 +1,5 @@
-"""Dual Contrastive Loss and Attention (Yu et al. 2021): presets and the reference-attention pages' specs.
+"""Dual Contrastive Loss and Attention (Yu et al. 2021): presets, the dual contrastive loss page's and the
+reference-attention pages' specs.
 
 The presets are supplement Table 7's rows on a limited-size subset: StyleGAN2, + SAN self-attention in G (best at
 32x32 of 128 px, i.e. a quarter of the resolution), + the dual contrastive loss, + reference attention in D (Eq. 8)
@@ -140,6 +141,44 @@ def _data_size(scale, seeds=None, dataset=None, data_dir=None, steps=None, sizes
     largest = f"{baseline} @ {max(c.data.count for c in configs.values())}"  # the gate: the most data
     return PageSpec("dual_attention/data_size", scale, configs, resolve_seeds(scale, seeds, DUAL_T4_SEEDS),
                     (_metrics(scale),), (helps,), on_diverge="record", gate=_gate(largest, configs))
+
+
+#: Dual supplement Table 1: label -> (backbone, loss, preset). Each backbone's binary loss is the one its paper trains
+#: with (SNGAN: hinge; StyleGAN2: non-saturating); "dual contrastive" replaces it and nothing else. The SNGAN rows
+#: are the book's unconditional SN-DCGAN (ContraGAN's "Uncond. GAN", whose runs they share), the StyleGAN2 rows
+#: this paper's StyleGAN2 preset without attention, on the reference-attention pages' subset and budget.
+DUAL_TABLE1 = {
+    "SNGAN, binary": ("SNGAN", "Adv", "contragan/uncond"),
+    "SNGAN, dual contrastive": ("SNGAN", "Contr", "contragan/uncond"),
+    "StyleGAN2, binary": ("StyleGAN", "Adv", "dual/stylegan2"),
+    "StyleGAN2, dual contrastive": ("StyleGAN", "Contr", "dual/stylegan2"),
+}
+
+
+def dual_table1(scale_name: str, dataset: Optional[str] = None, data_dir: Optional[str] = None,
+                steps: Optional[int] = None) -> dict:
+    """Dual supplement Table 1: the binary loss against the dual contrastive loss on two backbones.
+    Returns the labels of :data:`DUAL_TABLE1` -> RunConfig."""
+    configs = {}
+    for label, (backbone, loss, name) in DUAL_TABLE1.items():
+        contrastive = {"loss.adv": "dual_contrastive"} if loss == "Contr" else {}
+        if backbone == "SNGAN":
+            configs[label] = preset(name, scale_name, **page_overrides(dataset, data_dir, steps, 0), **contrastive)
+        else:
+            configs[label] = _dual_page(name, scale_name, dataset, data_dir, steps, **contrastive)
+    return configs
+
+
+@page("dual_attention/contrastive_loss")
+def _contrastive_loss(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpec:
+    configs = dual_table1(scale, dataset, data_dir, steps)
+    # one claim per backbone, each behind its own baseline's gate: a backbone that has not learned the data at this
+    # budget leaves the other's claim judged
+    claims = tuple(claim(claim_id, [(f"{backbone}, dual contrastive", f"{backbone}, binary")],
+                         gate=_gate(f"{backbone}, binary", configs))
+                   for claim_id, backbone in (("D1a", "SNGAN"), ("D1b", "StyleGAN2")))
+    return PageSpec("dual_attention/contrastive_loss", scale, configs, resolve_seeds(scale, seeds),
+                    (_metrics(scale),), claims, on_diverge="record")
 
 
 def _gate(baseline: str, configs: dict):
