@@ -48,7 +48,10 @@ def test_every_preset_trains_and_logs_its_terms(name, tmp_path):
     h = result.history()
     assert list(h["step"]) == [2]
     assert "loss/D/adv" in h and "loss/G/adv" in h and "acc/val_real" in h
-    expected = {"cond": config.loss.cond not in ("none", "proj"), "instance": config.loss.instance != "none",
+    two_queues = "+" in config.loss.instance  # the InsGen-like objective names its two terms
+    expected = {"cond": config.loss.cond not in ("none", "proj"),
+                "instance": config.loss.instance != "none" and not two_queues,
+                "instance_real": two_queues, "instance_fake": two_queues,
                 "ms_contrastive": config.loss.ms_contrastive_weight > 0, "cr": config.loss.cr_weight > 0,
                 "r1": config.loss.r1_gamma > 0}
     for term, present in expected.items():
@@ -527,12 +530,15 @@ def test_the_objective_owns_r1_and_the_instance_term_and_its_queue():
     """D's phase in, every D term out: R1 only when the phase carries the reals it differentiates, FakeCLR's
     Eq. 8 query from the fakes, and the step's keys pushed into the objective's queue after the loss."""
     from gancl.models import DOutput
-    from gancl.train.objective import DPhase, GPhase, Objective, build_queue
+    from gancl.train.objective import DPhase, GPhase, Objective, build_queues
 
     cfg = tiny("fakeclr/fakeclr").resolved()
-    queue = build_queue(cfg.loss, 4, cfg.optim.steps, seed=0, device="cpu", dtype=torch.float32)
-    objective = Objective(cfg.loss, 0, queue)
-    assert objective.instance.key_of == "perturbed fake" and objective.instance.query == "fake"
+    queues = build_queues(cfg.loss, 4, cfg.optim.steps, seed=0, device="cpu", dtype=torch.float32)
+    objective = Objective(cfg.loss, 0, queues)
+    queue = queues["perturbation"]
+    assert list(objective.instances) == ["perturbation"] and objective.g_queue is queue
+    equation = objective.instances["perturbation"]
+    assert equation.key_of == "perturbed fake" and equation.query == "fake"
     images = torch.randn(3, 3, 8, 8, requires_grad=True)
     logits = images.flatten(1).sum(1)
 
@@ -541,14 +547,56 @@ def test_the_objective_owns_r1_and_the_instance_term_and_its_queue():
 
     y = torch.zeros(3, dtype=torch.long)
     assert int((queue.stamps == 0).sum()) == 0  # filled with random keys stamped -1 before training
-    terms = objective.d_terms(DPhase(out(), out(-1), y, y, step=0, instance_key=torch.randn(3, 4)))
+    keys = {"perturbation": torch.randn(3, 4)}
+    terms = objective.d_terms(DPhase(out(), out(-1), y, y, step=0, instance_keys=keys))
     assert list(terms) == ["adv", "instance"] and int((queue.stamps == 0).sum()) == 3  # this step's keys
-    terms = objective.d_terms(DPhase(out(), out(-1), y, y, step=0, real_images=images, instance_key=torch.randn(3, 4)))
+    terms = objective.d_terms(DPhase(out(), out(-1), y, y, step=0, real_images=images, instance_keys=keys))
     assert list(terms) == ["adv", "r1", "instance"] and terms["r1"] > 0
     g_terms = objective.g_terms(GPhase(out(-1), y, step=0, instance_key=torch.randn(3, 4)))
     assert list(g_terms) == ["adv", "instance"]
-    with pytest.raises(ValueError, match="needs its queue"):
+    with pytest.raises(ValueError, match="needs a queue of negatives for"):
         Objective(cfg.loss, 0, None)
+
+
+def test_the_insgen_like_objective_discriminates_real_and_fake_instances_with_a_queue_each(tmp_path):
+    """loss.instance="real+fake" (FakeCLR's InsGen row): Instance-real and Instance-fake on D, each with its own
+    queue (the real queue fills with real keys only), G's Instance-fake term on the fake queue; trains, checkpoints
+    both queues and resumes exactly; older single-queue checkpoints still load."""
+    from gancl.models import DOutput
+    from gancl.train.objective import DPhase, Objective, build_queues
+
+    cfg = tiny("fakeclr/insgen").resolved()
+    queues = build_queues(cfg.loss, 4, cfg.optim.steps, seed=0, device="cpu", dtype=torch.float32)
+    objective = Objective(cfg.loss, 0, queues)
+    assert list(queues) == ["real", "fake"] and objective.g_queue is queues["fake"] and objective.g_instance()
+    assert not torch.equal(queues["real"].keys, queues["fake"].keys)  # their own random initial keys
+    out = DOutput(logits=torch.randn(3), features=torch.randn(3, 2), instance_proj=torch.randn(3, 4))
+    real_keys, fake_keys = torch.randn(3, 4), torch.randn(3, 4)
+    y = torch.zeros(3, dtype=torch.long)
+    terms = objective.d_terms(DPhase(out, out, y, y, step=0, instance_keys={"real": real_keys, "fake": fake_keys}))
+    assert list(terms) == ["adv", "instance_real", "instance_fake"]
+    for name, keys in (("real", real_keys), ("fake", fake_keys)):  # each queue got its own keys, newest last
+        torch.testing.assert_close(queues[name].keys[-3:], torch.nn.functional.normalize(keys, dim=1))
+        assert int((queues[name].stamps == 0).sum()) == 3
+
+    config = tiny("fakeclr/insgen", steps=6)
+    h = train(config, seed=0, device="cpu", root=tmp_path / "cached").history()
+    assert {"loss/D/instance_real", "loss/D/instance_fake", "loss/G/instance"} <= set(h.columns)
+    whole = Trainer(config, 0, tmp_path / "whole", device="cpu")
+    whole.fit()
+    first = Trainer(config, 0, tmp_path / "pieces", device="cpu")
+    first.fit(until=3)
+    second = Trainer(config, 0, tmp_path / "pieces", device="cpu")
+    assert second.load_checkpoint()
+    second.fit()
+    assert torch.equal(params(whole.d_plain), params(second.d_plain))
+    for name in ("real", "fake"):
+        assert torch.equal(whole.objective.queues[name].keys, second.objective.queues[name].keys)
+    # a checkpoint from before an objective could hold two queues kept the one queue under "queue"
+    single = Trainer(tiny("fakeclr/fakeclr"), 0, tmp_path / "old", device="cpu")
+    state = single._extra_state()
+    state["queue"] = state.pop("queues")["perturbation"]
+    single._restore(state)
 
 
 def test_a_conditional_runs_generator_and_losses_see_the_same_label_for_each_fake(tmp_path):

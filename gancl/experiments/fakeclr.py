@@ -26,6 +26,8 @@ FAKECLR_PRESETS = {
     "fakeclr/instance_real": dict(instance="real"),
     "fakeclr/instance_fake": dict(instance="fake"),
     "fakeclr/instance_perturbation": dict(instance="perturbation", noise_related=False),
+    # InsGen-like (Yang et al. 2021, FakeCLR's reference): Instance-real and Instance-fake together, a queue each
+    "fakeclr/insgen": dict(instance="real+fake"),
     "fakeclr/fakeclr": dict(instance="perturbation", noise_related=True, diversity_queue=True,
                             forgetting_factor=True),
 }

@@ -421,3 +421,18 @@ INSTANCE_EQUATIONS = {
     "perturbation": InstanceEquation("Eq. 8 (Instance-perturbation)", "fake", "perturbed fake",
                                      instance_perturbation_loss),
 }
+
+
+def instance_equations(mode: str) -> dict:
+    """The equations of a ``loss.instance`` mode, name -> :class:`InstanceEquation`, each trained with its own
+    queue: none for "none", one for "real", "fake" or "perturbation", and both for "real+fake", the InsGen-like
+    objective of FakeCLR's ablations ("InsGen, i.e. employs instance-real at the same time" as Instance-fake, with a
+    real and a fake instance queue, Sec. 3.2; Yang et al. 2021)."""
+    if mode == "none":
+        return {}
+    names = mode.split("+")
+    unknown = [n for n in names if n not in INSTANCE_EQUATIONS]
+    if unknown or len(set(names)) != len(names):
+        raise ValueError(f"instance mode {mode!r}: name each of {sorted(INSTANCE_EQUATIONS)} at most once, "
+                         "joined by '+'")
+    return {n: INSTANCE_EQUATIONS[n] for n in names}

@@ -46,7 +46,8 @@ def fakeclr_queue_size(count: int) -> int:
 ADV_LOSSES = ("hinge", "nonsat", "dual_contrastive")
 #: Conditioning objectives: "proj" lives in D's head; the others add a loss term (ContraGAN Table 1 rows).
 COND_LOSSES = ("none", "proj", "acgan", "pnca", "ntxent", "eq7", "2c")
-INSTANCE_MODES = ("none", "real", "fake", "perturbation")
+#: FakeCLR Eq. 6-8, and "real+fake": both terms with a queue each, the InsGen-like objective of its Table 6
+INSTANCE_MODES = ("none", "real", "fake", "perturbation", "real+fake")
 KEY_PRECISIONS = ("float32", "bfloat16")
 MIXED_PRECISION = ("no", "fp16", "bf16", "auto")
 MEMORY_FORMATS = ("contiguous", "channels_last", "auto")
@@ -113,8 +114,9 @@ class LossConfig:
     ms_contrastive_weight: float = 0.0
     ms_temperature: float = 0.1
 
-    # ---- FakeCLR (Li et al. 2022): instance discrimination (Eq. 6-8: "real", "fake", "perturbation") and its three
-    # techniques: noise-related latent augmentation, the diversity-aware queue, the forgetting factor (Eq. 11)
+    # ---- FakeCLR (Li et al. 2022): instance discrimination (Eq. 6-8: "real", "fake", "perturbation"; "real+fake" is
+    # InsGen-like) and its three techniques: noise-related latent augmentation, the diversity-aware queue, the
+    # forgetting factor (Eq. 11)
     instance: str = "none"
     instance_weight_d: float = 1.0
     instance_weight_g: float = 0.1

@@ -1,7 +1,7 @@
 """The objective of one run: every loss term D and G minimise, composed from :class:`LossConfig`.
 
 The trainer computes forwards and steps; this module turns the named outputs of one phase (:class:`DPhase`,
-:class:`GPhase`) into named loss terms and keeps the objective's state (FakeCLR's queue of negatives), so that every
+:class:`GPhase`) into named loss terms and keeps the objective's state (FakeCLR's queues of negatives), so that every
 paper's recipe reads as a list of terms (the NVlabs StyleGAN2-ADA "loss phases" idea):
 
 ==========  =================================================================================================
@@ -13,7 +13,7 @@ G phase     adversarial  + conditioning on fakes with their sampled labels  + Fa
 
 Every term is returned separately (name -> scalar tensor) so the history shows each one and a NaN names its term.
 What a phase needs beyond D's outputs on reals and fakes, the objective says (:meth:`Objective.needs_view`,
-:meth:`Objective.r1_due`, :meth:`Objective.pl_due`, :attr:`Objective.instance`), and the trainer makes those
+:meth:`Objective.r1_due`, :meth:`Objective.pl_due`, :attr:`Objective.instances`), and the trainer makes those
 forwards.
 """
 
@@ -41,7 +41,8 @@ class DPhase:
     real, fake: D on the augmented reals and fakes. y_real, y_fake: their labels (b,).
     view: D on a second augmentation of the same reals (NT-Xent, APS, CR, MsConD), when :meth:`Objective.needs_view`.
     real_images: the augmented reals (b, 3, R, R) D saw, requiring grad, on the steps R1 is due.
-    instance_key: (b, d) momentum-D keys of FakeCLR's term (of the images its equation's ``key_of`` names).
+    instance_keys: equation name -> (b, d) momentum-D keys of FakeCLR's terms (of the images each equation's
+    ``key_of`` names; one equation, or two for the InsGen-like "real+fake").
     """
 
     real: DOutput
@@ -51,7 +52,7 @@ class DPhase:
     step: int
     view: Optional[DOutput] = None
     real_images: Optional[torch.Tensor] = None
-    instance_key: Optional[torch.Tensor] = None
+    instance_keys: Optional[dict] = None
 
 
 @dataclass
@@ -76,15 +77,16 @@ class GPhase:
     pl_ws: Optional[torch.Tensor] = None
 
 
-def build_queue(cfg: LossConfig, dim: int, steps: int, seed: int, device, dtype) -> Optional[losses.FakeQueue]:
-    """FakeCLR's queue of negatives for this objective, or None without an instance term: ``loss.instance_queue``
-    keys; the diversity-aware schedule shrinks it to ``loss.queue_min`` over the run; Eq. 11's forgetting factor."""
-    if cfg.instance == "none":
-        return None
+def build_queues(cfg: LossConfig, dim: int, steps: int, seed: int, device, dtype) -> dict:
+    """FakeCLR's queues of negatives for this objective, one per instance equation (name -> FakeQueue; {} without
+    an instance term): ``loss.instance_queue`` keys each (the InsGen-like "real+fake" gives its real and its fake
+    queue the same size); the diversity-aware schedule shrinks a queue to ``loss.queue_min`` over the run; Eq. 11's
+    forgetting factor. The first queue's random initial keys are drawn with ``seed``, the next with seed + 1."""
     schedule = {"final_size": cfg.queue_min, "decay_steps": steps} if cfg.diversity_queue else {}
-    return losses.FakeQueue(dim, cfg.instance_queue, forgetting=cfg.forgetting_factor, tau_m=cfg.forgetting_tau,
-                            authors_constant_bias=cfg.authors_constant_bias, seed=seed, device=device, dtype=dtype,
-                            **schedule)
+    return {name: losses.FakeQueue(dim, cfg.instance_queue, forgetting=cfg.forgetting_factor, tau_m=cfg.forgetting_tau,
+                                   authors_constant_bias=cfg.authors_constant_bias, seed=seed + i, device=device,
+                                   dtype=dtype, **schedule)
+            for i, name in enumerate(losses.instance_equations(cfg.instance))}
 
 
 def unused_outputs(c: LossConfig, model) -> tuple:
@@ -102,18 +104,25 @@ def unused_outputs(c: LossConfig, model) -> tuple:
 
 
 class Objective:
-    """The loss terms of one run (``cfg`` resolved: numbers, not "auto"), and their state: FakeCLR's queue when it
-    has one, the path-length penalty's running mean ``pl_mean`` (a scalar tensor)."""
+    """The loss terms of one run (``cfg`` resolved: numbers, not "auto"), and their state: FakeCLR's queues (one
+    per instance equation), the path-length penalty's running mean ``pl_mean`` (a scalar tensor)."""
 
-    def __init__(self, cfg: LossConfig, num_classes: int, queue: Optional[losses.FakeQueue] = None):
+    def __init__(self, cfg: LossConfig, num_classes: int, queues: Optional[dict] = None):
         self.cfg = cfg
         self.num_classes = num_classes
-        self.queue = queue
+        self.queues = dict(queues or {})
         self.pl_mean = torch.zeros(())
-        #: FakeCLR's equation for D's instance term (None without one)
-        self.instance = losses.INSTANCE_EQUATIONS.get(cfg.instance)
-        if self.instance is not None and queue is None:
-            raise ValueError(f"loss.instance={cfg.instance!r} needs its queue of negatives (build_queue)")
+        #: FakeCLR's equations for D's instance terms, name -> InstanceEquation ({} without one)
+        self.instances = losses.instance_equations(cfg.instance)
+        missing = sorted(set(self.instances) - set(self.queues))
+        if missing:
+            raise ValueError(f"loss.instance={cfg.instance!r} needs a queue of negatives for {missing} "
+                             "(build_queues)")
+
+    @property
+    def g_queue(self) -> Optional[losses.FakeQueue]:
+        """The queue of G's Instance-fake term: the fake queue (Instance-perturbation's keys are fakes too)."""
+        return self.queues.get("fake", self.queues.get("perturbation"))
 
     # ---------------------------------------------------------------- what the phases need
     def needs_view(self) -> bool:
@@ -133,8 +142,9 @@ class Objective:
         return self.cfg.pl_weight > 0 and step % self.cfg.pl_every == 0
 
     def g_instance(self) -> bool:
-        """Whether G's phase has FakeCLR's instance term (Instance-fake on G's fakes, Eq. 9, weight lambda_G)."""
-        return self.cfg.instance in ("fake", "perturbation") and self.cfg.instance_weight_g > 0
+        """Whether G's phase has FakeCLR's instance term (Instance-fake on G's fakes, Eq. 9, weight lambda_G): when
+        D has a term on fakes."""
+        return self.g_queue is not None and self.cfg.instance_weight_g > 0
 
     # ---------------------------------------------------------------- D phase
     def d_terms(self, p: DPhase) -> dict:
@@ -158,10 +168,13 @@ class Objective:
                 p.real.scale_proj, p.view.scale_proj, c.ms_temperature)
         if p.real_images is not None:
             terms["r1"] = self.r1_term(p.real, p.real_images)
-        if self.instance is not None:
-            query = (p.real if self.instance.query == "real" else p.fake).instance_proj
-            terms["instance"] = c.instance_weight_d * self.instance_loss(self.instance, query, p.instance_key, p.step)
-            self.queue.push(p.instance_key, p.step)  # after the loss, as MoCo and the authors' code do
+        for name, equation in self.instances.items():
+            query = (p.real if equation.query == "real" else p.fake).instance_proj
+            term = "instance" if len(self.instances) == 1 else f"instance_{name}"
+            terms[term] = c.instance_weight_d * self.instance_loss(equation, query, p.instance_keys[name], p.step,
+                                                                   self.queues[name])
+        for name in self.instances:  # after the losses, as MoCo and the authors' code do
+            self.queues[name].push(p.instance_keys[name], p.step)
         return terms
 
     # ---------------------------------------------------------------- G phase
@@ -181,7 +194,7 @@ class Objective:
             # another augmentation, also when D's term is the perturbation C_p^f
             equation = losses.INSTANCE_EQUATIONS["fake"]
             terms["instance"] = c.instance_weight_g * self.instance_loss(equation, p.fake.instance_proj,
-                                                                        p.instance_key, p.step)
+                                                                        p.instance_key, p.step, self.g_queue)
         if p.pl_images is not None:
             terms["pl"] = self.pl_term(p.pl_images, p.pl_ws)
         return terms
@@ -218,6 +231,6 @@ class Objective:
         return c.pl_weight * c.pl_every * penalty
 
     def instance_loss(self, equation: losses.InstanceEquation, query: torch.Tensor, key: torch.Tensor,
-                      step: int) -> torch.Tensor:
-        """One FakeCLR equation's InfoNCE of ``query`` (b, d) against its ``key`` (b, d) and the queue."""
-        return equation.loss(query.to(key.dtype), key, self.queue, step, self.cfg.instance_temperature)
+                      step: int, queue: losses.FakeQueue) -> torch.Tensor:
+        """One FakeCLR equation's InfoNCE of ``query`` (b, d) against its ``key`` (b, d) and ``queue``."""
+        return equation.loss(query.to(key.dtype), key, queue, step, self.cfg.instance_temperature)

@@ -50,7 +50,7 @@ from gancl.paths import atomic_torch_save, atomic_write
 from gancl.train.checkpoint import CheckpointError, load_checkpoint, save_checkpoint  # noqa: F401 (re-exported)
 from gancl.train.config import RunConfig
 from gancl.train.history import History
-from gancl.train.objective import DPhase, GPhase, Objective, build_queue, unused_outputs
+from gancl.train.objective import DPhase, GPhase, Objective, build_queues, unused_outputs
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -194,7 +194,7 @@ class Trainer:
             D = DropOutputs(D, unused)
         self.G, self.D, self.opt_g, self.opt_d = self.acc.prepare(G, D, opt_g, opt_d)
         self.g_plain = self.acc.unwrap_model(self.G)
-        self.objective = Objective(config.loss, self.num_classes, build_queue(
+        self.objective = Objective(config.loss, self.num_classes, build_queues(
             config.loss, config.model.instance_head_dim, config.optim.steps, self.seed, self.device, self.dtype))
         self.gens = {k: _stream(self.seed, k) for k in ("data", "latent", "augment", "ref", "perturb")}
         self.step = 0
@@ -289,13 +289,13 @@ class Trainer:
         # R1 differentiates D twice (its gradient with respect to the reals, then that gradient's norm): in bf16 the
         # penalty would carry bf16's 3 significant digits, so its (lazy, every r1_every steps) forward is float32
         out = self._discriminate(self.D, batches, self._refs(), full_precision=bool(r1))
-        key = None
-        if obj.instance is not None:
-            source = {"real": (real, y_real), "fake": (fake, y_fake), "perturbed fake": (z, y_fake)}
-            images, labels = source[obj.instance.key_of]
-            key = self._instance_key(images, labels, perturb=obj.instance.key_of == "perturbed fake")
+        keys = {}
+        source = {"real": (real, y_real), "fake": (fake, y_fake), "perturbed fake": (z, y_fake)}
+        for name, equation in obj.instances.items():
+            images, labels = source[equation.key_of]
+            keys[name] = self._instance_key(images, labels, perturb=equation.key_of == "perturbed fake")
         phase = DPhase(real=out["real"], fake=out["fake"], y_real=y_real, y_fake=y_fake, step=self.step,
-                       view=out.get("view"), real_images=batches["real"][0] if r1 else None, instance_key=key)
+                       view=out.get("view"), real_images=batches["real"][0] if r1 else None, instance_keys=keys)
         terms = obj.d_terms(phase)
         self._check_finite(terms, "D")
         self.opt_d.zero_grad(set_to_none=True)
@@ -436,8 +436,8 @@ class Trainer:
         }
         if self.D_momentum is not None:
             state["D_momentum"] = self.D_momentum.state_dict()
-        if self.objective.queue is not None:
-            state["queue"] = self.objective.queue.state_dict()
+        if self.objective.queues:
+            state["queues"] = {name: q.state_dict() for name, q in self.objective.queues.items()}
         if self.cfg.loss.pl_weight > 0:
             state["pl_mean"] = self.objective.pl_mean
         return state
@@ -448,8 +448,11 @@ class Trainer:
             g.set_state(state["generators"][k])
         if self.D_momentum is not None:
             self.D_momentum.load_state_dict(state["D_momentum"])
-        if self.objective.queue is not None:
-            self.objective.queue.load_state_dict(state["queue"])
+        queues = state.get("queues")
+        if queues is None and "queue" in state:  # checkpoints written before an objective could have two queues
+            queues = {next(iter(self.objective.queues)): state["queue"]}
+        for name, q in self.objective.queues.items():
+            q.load_state_dict(queues[name])
         if "pl_mean" in state:
             self.objective.pl_mean = state["pl_mean"]
 
