@@ -685,3 +685,22 @@ def test_further_curves_are_measured_as_the_pages_final_evaluations(name, curve,
         config.replace(**{"eval.curves": ("pixels",)}).validate()
     with pytest.raises(ValueError, match="eval.fd_every"):
         config.replace(**{"eval.fd_every": 0}).validate()
+
+
+def test_time_side_by_side_alternates_configurations_and_records_the_compute():
+    """Supplement Table 6's measurement: every configuration once per round, in the same order each round (so drift
+    hits them alike), seconds per step and per thousand images D sees, and a compute record per measurement."""
+    from gancl.train.timing import seconds_per_step, time_side_by_side
+
+    configs = {"baseline": tiny("fakeclr/baseline"), "FakeCLR": tiny("fakeclr/fakeclr", **{"optim.n_dis": 2})}
+    order = []
+    timed = time_side_by_side(configs, steps=1, rounds=[3, 7], warmup=1, device="cpu",
+                              progress=lambda row: order.append((row["seed"], row["config"])))
+    assert order == [(3, "baseline"), (3, "FakeCLR"), (7, "baseline"), (7, "FakeCLR")]
+    assert list(timed["seed"]) == [3, 3, 7, 7] and (timed["seconds_per_step"] > 0).all()
+    fakeclr = timed[timed["config"] == "FakeCLR"].iloc[0]
+    assert fakeclr["sec_per_kimg"] == pytest.approx(1e3 * fakeclr["seconds_per_step"] / (8 * 2))
+    assert (fakeclr["steps"], fakeclr["images_seen"]) == (2, 2 * 8 * 2)  # warm-up included in the record
+    assert fakeclr["wall_time"] >= fakeclr["seconds_per_step"] and fakeclr["device"].startswith("cpu")
+    with pytest.raises(ValueError, match="steps must be >= 1"):
+        seconds_per_step(configs["baseline"], steps=0)

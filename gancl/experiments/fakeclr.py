@@ -14,6 +14,7 @@ from typing import Optional
 from gancl.experiments.claims import claim
 from gancl.experiments.registry import preset, register_table
 from gancl.experiments.scales import base_config, page_overrides, scale
+from gancl.experiments.scales import scale as scale_of
 from gancl.experiments.scales import seeds as resolve_seeds
 from gancl.experiments.spec import MEMORISATION_GATE, Evaluation, Gate, PageSpec, page
 from gancl.experiments.spec import metrics_evaluation as _metrics
@@ -79,6 +80,14 @@ FAKECLR_T5 = {
     "+ diversity-aware queue": ("fakeclr/instance_perturbation", {"loss.noise_related": True,
                                 "loss.forgetting_factor": True, "loss.diversity_queue": True}),
 }
+
+#: Supplement Table 6's rows this library trains (the paper's labels; its StyleGAN2-ADA row, with adaptive
+#: augmentation, is not implemented: the pages' baseline is the ADA-linear schedule) -> presets.
+FAKECLR_T6 = {"StyleGAN2-ADA-Linear": "fakeclr/baseline", "Instance-real": "fakeclr/instance_real",
+              "Instance-fake": "fakeclr/instance_fake", "InsGen": "fakeclr/insgen", "FakeCLR": "fakeclr/fakeclr"}
+#: Table 6's timing per scale: steps timed per configuration and round after two warm-up steps, alternating rounds.
+FAKECLR_T6_TIMING = {"smoke": {"steps": 2, "rounds": 2}, "small": {"steps": 10, "rounds": 5},
+                     "paper": {"steps": 20, "rounds": 10}}
 
 #: Fig. 1 / Fig. 6 settings: frames per path, the jump threshold of Fig. 6 (mean |difference| in [0, 1] units), random
 #: paths per run, training images inverted per run (consecutive pairs are joined by a path), inversion steps.
@@ -181,3 +190,18 @@ def _ablations(scale, seeds=None, dataset=None, data_dir=None, steps=None, sizes
                     (_metrics(scale), _memorisation(scale)), claims, on_diverge="record", config_seeds=config_seeds,
                     settings={"table1": list(t1), "table5": list(t5), "sizes": sizes_used},
                     gate=Gate(f"{FAKECLR_BASELINE} @ {first}", MEMORISATION_GATE))
+
+
+@page("fakeclr/cost")
+def _cost(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpec:
+    """Supplement Table 6: time per step, measured side by side (``gancl.train.timing``), not trained: the "seeds"
+    are the timing rounds, paired by the claim rule. ``steps`` sets the timed steps per round. No gate: a step costs
+    the same whether or not the generator has learned the data."""
+    timing = dict(FAKECLR_T6_TIMING[scale_of(scale).name])
+    if steps is not None:
+        timing["steps"] = int(steps)
+    rounds = list(range(timing["rounds"])) if seeds is None else resolve_seeds(scale, seeds)
+    timing["rounds"] = len(rounds)
+    configs = {label: _fakeclr_page(name, scale, dataset, data_dir, None) for label, name in FAKECLR_T6.items()}
+    cheaper = claim("F5", [("FakeCLR", "InsGen")], value="seconds_per_step")
+    return PageSpec("fakeclr/cost", scale, configs, rounds, (), (cheaper,), settings=timing, noise_seeds=0)
