@@ -240,15 +240,18 @@ def test_derived_settings_that_cannot_be_derived_are_refused(override, message):
 
 
 def _book_pages_that_train() -> set:
+    """Pages that train (train_grid) or time training steps (gancl.train.timing): both need a spec."""
     book = Path(__file__).resolve().parents[1] / "book"
-    return {f"{p.parent.name}/{p.stem}" for p in book.glob("*/*.py") if "train_grid(" in p.read_text()}
+    return {f"{p.parent.name}/{p.stem}" for p in book.glob("*/*.py")
+            if "train_grid(" in p.read_text() or "time_side_by_side(" in p.read_text()}
 
 
 def test_every_training_page_reads_its_spec():
     assert set(experiments.pages()) == _book_pages_that_train()
     for name in experiments.pages():
         source = (Path(__file__).resolve().parents[1] / "book" / f"{name}.py").read_text()
-        assert f'page_spec("{name}"' in source and "train_grid(spec" in source, name
+        assert f'page_spec("{name}"' in source, name
+        assert "train_grid(spec" in source or "time_side_by_side(spec.configs" in source, name
 
 
 @pytest.mark.parametrize("name", experiments.pages())
@@ -262,6 +265,8 @@ def test_page_specs_are_complete_at_every_scale(name):
         assert spec.page == name and spec.scale == scale_name and spec.configs and spec.seeds
         if name == "appendix/calibration":  # measured along the way (its curves), not after
             assert spec.evaluations == () and all(c.eval.fd_every for c in spec.configs.values())
+        elif name == "fakeclr/cost":  # timed, not trained: its "seeds" are the timing rounds
+            assert spec.evaluations == () and spec.settings["rounds"] == len(spec.seeds) >= 2
         else:
             assert spec.evaluation("metrics").n == experiments.scale(scale_name).fd_count
         labels = set(spec.configs)

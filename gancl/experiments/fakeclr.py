@@ -1,7 +1,7 @@
 """FakeCLR (Li et al. 2022): presets and the specs of its training pages (Fig. 1/6, Tables 1, 2 and 5).
 
 A StyleGAN2-style G on a 100-image subset with DiffAugment on an ADA-linear schedule (full strength at half of the
-run) as the baseline; the contrastive variants add the projection head (512-512-128), momentum D (0.999), queue
+run) and StyleGAN2's path-length regulariser (weight 2, as in all of FakeCLR's experiments) as the baseline; the contrastive variants add the projection head (512-512-128), momentum D (0.999), queue
 (``loss.instance_queue="auto"``: 5% of the subset doubled by mirroring, the authors' code) and t = 0.2, with weights
 D 1.0 / G 0.1 (authors' code). The key path (perturbed fakes, momentum D) runs in bf16: it carries no gradient
 (benchmarks/fakeclr.py). paper scale: FFHQ-100 at 256 px, mirrored.
@@ -41,7 +41,8 @@ def _fakeclr(scale_name: str, instance: str = "none", resolution: Optional[int] 
                     instance_head_dim=128 if instance != "none" else 0)
     c = stylegan2_recipe(c.replace(**{"data.count": 100, "data.resolution": res, "model.resolution": res,
                                       "data.mirror": paper}))
-    return c.replace(**{"loss.augment": "color,translation,cutout", "loss.augment_ramp": 0.5,
+    # path-length regularisation with StyleGAN2's weight 2: FakeCLR's experiments all use it (supplement A.10, Table 8)
+    return c.replace(**{"loss.augment": "color,translation,cutout", "loss.augment_ramp": 0.5, "loss.pl_weight": 2.0,
                         "loss.instance": instance, "loss.instance_queue": AUTO, "loss.queue_min": 2,
                         "loss.instance_key_precision": "bfloat16", **{f"loss.{k}": v for k, v in loss.items()}})
 
