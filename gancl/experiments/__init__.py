@@ -18,17 +18,19 @@ from gancl.experiments.claims import CLAIMS, RegisteredClaim
 from gancl.experiments.spec import DATA_GATES, MEMORISATION_GATE, Claim, Evaluation, Gate, PageSpec, data_gate, page_spec, pages
 from gancl.experiments.contragan import (CONTRAGAN_CR_WEIGHT, CONTRAGAN_FIG3, CONTRAGAN_FIG3_RUNS,
                                          CONTRAGAN_FIG3_SEEDS, CONTRAGAN_PRESETS, CONTRAGAN_SMALL,
-                                         CONTRAGAN_TABLE1, CONTRAGAN_TABLE4, CONTRAGAN_TABLE4_BATCH,
-                                         CONTRAGAN_TABLE4_SMALL_STEPS, STABILITY_ACC_GAP, contragan_fig3,
-                                         contragan_table1,
+                                         CONTRAGAN_TABLE1, CONTRAGAN_TABLE2_BACKBONES, CONTRAGAN_TABLE2_METHODS,
+                                         CONTRAGAN_TABLE4, CONTRAGAN_TABLE4_BATCH, CONTRAGAN_TABLE4_SMALL_STEPS,
+                                         STABILITY_ACC_GAP, contragan_fig3, contragan_table1, contragan_table2,
                                          contragan_table4)
 from gancl.experiments.dual import (DUAL_BUDGET, DUAL_PRESETS, DUAL_T4_METHODS, DUAL_T4_SEEDS, DUAL_T4_SIZES,
-                                    dual_table3, dual_table4, dual_table6, ref_attention_resolutions)
+                                    DUAL_TABLE1, dual_table1, dual_table3, dual_table4, dual_table6,
+                                    ref_attention_resolutions)
 from gancl.experiments.mscond import (MSCOND_BRANCHES, MSCOND_BUDGET, MSCOND_FIG2, MSCOND_PRESETS, MSCOND_SEEDS,
                                       msconD_fig2, msconD_scales)
 from gancl.experiments.fakeclr import (FAKECLR_BUDGET, FAKECLR_FIG7, FAKECLR_INTERPOLATION, FAKECLR_METHODS,
                                        FAKECLR_PAPER_COLUMNS, FAKECLR_PPL_SAMPLES, FAKECLR_PRESETS, FAKECLR_SEEDS,
-                                       FAKECLR_SIZES, FAKECLR_T1, FAKECLR_T1_SEEDS, FAKECLR_T5, fakeclr_methods,
+                                       FAKECLR_SIZES, FAKECLR_T1, FAKECLR_T1_SEEDS, FAKECLR_T5, FAKECLR_T6,
+                                       FAKECLR_T6_TIMING, fakeclr_methods,
                                        fakeclr_table1, fakeclr_table5)
 from gancl.experiments.calibration import (CALIBRATION_HORIZON, CALIBRATION_RESOLUTIONS, CALIBRATION_SEEDS, FAMILIES,
                                            Family, calibration_configs, curves, first_passing_step)

@@ -1,4 +1,4 @@
-"""ContraGAN (Kang & Park 2020): its presets (one table) and the specs of its pages (Tables 1 and 4, Fig. 3).
+"""ContraGAN (Kang & Park 2020): its presets (one table) and the specs of its pages (Tables 1, 2 and 4, Fig. 3).
 
 paper scale: BigGAN backbone on CIFAR-10 32 px (G 256 and D 128 channels throughout), batch 64, hinge, Adam 2e-4
 (0.5, 0.999), 5 D steps, t = 1.0, projection dim 512.
@@ -64,6 +64,12 @@ register_table(CONTRAGAN_PRESETS, _contragan)
 CONTRAGAN_TABLE1 = {"Uncond. GAN": "contragan/uncond", "P-NCA": "contragan/pnca", "NT-Xent": "contragan/ntxent",
                     "Eq. 7": "contragan/eq7", "2C (ContraGAN)": "contragan/2c"}
 
+#: ContraGAN Table 2: the three conditioning methods (the paper's labels) -> presets, and the backbones (the book's
+#: label -> (architecture, the paper's column)). The paper's third backbone, BigGAN (the ResNet with shared class
+#: embeddings and self-attention), is the `paper` scale's only.
+CONTRAGAN_TABLE2_METHODS = {"ACGAN": "contragan/acgan", "ProjGAN": "contragan/projgan", "ContraGAN": "contragan/2c"}
+CONTRAGAN_TABLE2_BACKBONES = {"SN-DCGAN": ("dcgan", "DCGAN"), "SN-ResNet": ("resnet", "ResGAN")}
+
 #: ContraGAN Table 4 rows: id -> (large batch, 2C, APS, CR), the paper's ids and order.
 CONTRAGAN_TABLE4 = {"A": (False, False, False, False), "B": (False, False, False, True),
                     "C": (True, False, False, False), "D": (True, False, False, True),
@@ -95,6 +101,21 @@ def contragan_table1(scale_name: str, dataset: Optional[str] = None, data_dir: O
     for label, name in CONTRAGAN_TABLE1.items():
         num_classes = None if name != "contragan/uncond" else 0
         configs[label] = preset(name, scale_name, **page_overrides(dataset, data_dir, steps, num_classes))
+    return configs
+
+
+def contragan_table2(scale_name: str, dataset: Optional[str] = None, data_dir: Optional[str] = None,
+                     steps: Optional[int] = None) -> dict:
+    """ContraGAN Table 2: ACGAN, ProjGAN and ContraGAN on each backbone of :data:`CONTRAGAN_TABLE2_BACKBONES`, with
+    Table 1's budget. Returns "<method> (<backbone>)" (e.g. "ContraGAN (SN-ResNet)") -> RunConfig. At `paper` scale
+    the presets are the BigGAN-style ResNet of the paper's setting whichever backbone is named."""
+    configs = {}
+    for backbone, (arch, _) in CONTRAGAN_TABLE2_BACKBONES.items():
+        for method, name in CONTRAGAN_TABLE2_METHODS.items():
+            overrides = page_overrides(dataset, data_dir, steps)
+            if scale(scale_name).name != "paper":
+                overrides["model.arch"] = arch
+            configs[f"{method} ({backbone})"] = preset(name, scale_name, **overrides)
     return configs
 
 
@@ -141,6 +162,19 @@ def _conditioning_losses(scale, seeds=None, dataset=None, data_dir=None, steps=N
     configs = contragan_table1(scale, dataset, data_dir, steps)
     return PageSpec("contragan/conditioning_losses", scale, configs, resolve_seeds(scale, seeds), (metrics_evaluation(scale),),
                     claims, gate=data_gate(t1, configs[t1].data.name))
+
+
+@page("contragan/backbones")
+def _backbones(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpec:
+    configs = contragan_table2(scale, dataset, data_dir, steps)
+    # the paper's orderings per column, each backbone's claim behind its own ContraGAN runs' gate
+    orderings = {"SN-DCGAN": [("ContraGAN", "ACGAN"), ("ContraGAN", "ProjGAN")],
+                 "SN-ResNet": [("ContraGAN", "ACGAN"), ("ProjGAN", "ContraGAN")]}
+    claims = tuple(claim(claim_id, [(f"{a} ({backbone})", f"{b} ({backbone})") for a, b in orderings[backbone]],
+                         gate=data_gate(f"ContraGAN ({backbone})", configs[f"ContraGAN ({backbone})"].data.name))
+                   for claim_id, backbone in (("C3a", "SN-DCGAN"), ("C3b", "SN-ResNet")))
+    return PageSpec("contragan/backbones", scale, configs, resolve_seeds(scale, seeds), (metrics_evaluation(scale),),
+                    claims, on_diverge="record")
 
 
 @page("contragan/ablation")
