@@ -16,7 +16,7 @@ from gancl.experiments.registry import preset, register_table
 from gancl.experiments.scales import base_config, page_overrides, scale
 from gancl.experiments.scales import scale as scale_of
 from gancl.experiments.scales import seeds as resolve_seeds
-from gancl.experiments.spec import MEMORISATION_GATE, Evaluation, Gate, PageSpec, page
+from gancl.experiments.spec import MEMORISATION_GATE, Evaluation, Gate, PageSpec, data_gate, page
 from gancl.experiments.spec import metrics_evaluation as _metrics
 from gancl.experiments.stylegan2 import stylegan2_budget, stylegan2_recipe
 from gancl.train.config import AUTO, RunConfig
@@ -89,6 +89,12 @@ FAKECLR_T6 = {"StyleGAN2-ADA-Linear": "fakeclr/baseline", "Instance-real": "fake
 #: Table 6's timing per scale: steps timed per configuration and round after two warm-up steps, alternating rounds.
 FAKECLR_T6_TIMING = {"smoke": {"steps": 2, "rounds": 2}, "small": {"steps": 10, "rounds": 5},
                      "paper": {"steps": 20, "rounds": 10}}
+
+#: Supplement Table 8: path-length regularisation weights, the methods (the paper's labels; "FakeCLR†" is FakeCLR with
+#: a fixed-size queue, the diversity-aware schedule off) and the subset, the paper's FFHQ-2K: the larger of the
+#: scale's two sizes.
+FAKECLR_T8_WEIGHTS = (2.0, 5.0, 10.0)
+FAKECLR_T8 = {"InsGen": ("fakeclr/insgen", {}), "FakeCLR†": ("fakeclr/fakeclr", {"loss.diversity_queue": False})}
 
 #: Fig. 1 / Fig. 6 settings: frames per path, the jump threshold of Fig. 6 (mean |difference| in [0, 1] units), random
 #: paths per run, training images inverted per run (consecutive pairs are joined by a path), inversion steps.
@@ -191,6 +197,30 @@ def _ablations(scale, seeds=None, dataset=None, data_dir=None, steps=None, sizes
                     (_metrics(scale), _memorisation(scale)), claims, on_diverge="record", config_seeds=config_seeds,
                     settings={"table1": list(t1), "table5": list(t5), "sizes": sizes_used},
                     gate=Gate(f"{FAKECLR_BASELINE} @ {first}", MEMORISATION_GATE))
+
+
+def fakeclr_table8(scale_name: str, dataset: Optional[str] = None, data_dir: Optional[str] = None,
+                   steps: Optional[int] = None) -> dict:
+    """FakeCLR supplement Table 8: InsGen and FakeCLR† at each path-length weight of :data:`FAKECLR_T8_WEIGHTS` on
+    the larger subset of :data:`FAKECLR_SIZES`. Returns "<method>, PL <weight>" (e.g. "InsGen, PL 5") -> RunConfig."""
+    count = FAKECLR_SIZES[scale(scale_name).name][-1] if scale(scale_name).name != "paper" else 2000
+    return {f"{method}, PL {weight:g}": _fakeclr_page(name, scale_name, dataset, data_dir, steps, count=count,
+                                                      **{**extra, "loss.pl_weight": weight})
+            for method, (name, extra) in FAKECLR_T8.items() for weight in FAKECLR_T8_WEIGHTS}
+
+
+@page("fakeclr/path_length")
+def _path_length(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpec:
+    configs = fakeclr_table8(scale, dataset, data_dir, steps)
+    weights = [f"{w:g}" for w in FAKECLR_T8_WEIGHTS]
+    better = claim("F6", [(f"FakeCLR†, PL {w}", f"InsGen, PL {w}") for w in weights])
+    # the paper's PPL falls as the weight rises, for both methods
+    smoother = claim("F7", [(f"{m}, PL {hi}", f"{m}, PL {lo}") for m in FAKECLR_T8 for lo, hi in zip(weights, weights[1:])],
+                     value="ppl_w")
+    baseline = f"InsGen, PL {weights[0]}"
+    return PageSpec("fakeclr/path_length", scale, configs, resolve_seeds(scale, seeds),
+                    (_metrics(scale), _ppl(scale, "w")), (better, smoother), on_diverge="record",
+                    gate=data_gate(baseline, configs[baseline].data.name))
 
 
 @page("fakeclr/cost")
