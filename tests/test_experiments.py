@@ -385,6 +385,10 @@ def test_a_claim_with_its_own_gate_is_judged_on_its_own_baseline():
     assert gate_description(spec, "X2") == "B base: precision >= 0.5"
     records = claim_records(spec, {c.id: spec.judge(rows, c.id) for c in claims})
     assert [r["gate"] for r in records] == ["A base: precision >= 0.5", "B base: precision >= 0.5"]
+    # the smallest effect worth reporting comes from the evaluation noise of the claim's own baseline
+    rows.attrs["evaluation_noise"] = {"fd": 0.5}
+    rows.attrs["evaluation_noise_of"] = {"A base": {"fd": 0.5}, "B base": {"fd": 2.0}}
+    assert (spec.judge(rows, "X1").delta, spec.judge(rows, "X2").delta) == (1.0, 4.0)
     with pytest.raises(ValueError, match="claim X1's gate's baseline 'Z'"):
         PageSpec("p", "smoke", configs, [0], (), (Claim("X1", "s", (("A new", "A base"),), gate=Gate("Z", ())),))
 

@@ -292,6 +292,9 @@ def test_truncated_sampling_psi_one_changes_nothing_and_psi_zero_draws_the_mean_
     for layer in G.synthesis.convs:  # generate() draws fresh noise: without it psi = 0 gives one image
         layer.noise_strength.data.zero_()
     torch.testing.assert_close(generate(G, z, truncation_psi=0.0), G.synthesis(G.mapping.w_avg.expand(5, -1)))
+    # the samplers pass psi on: every sample of generated_batches at psi = 0 is the mean w's image
+    truncated = torch.cat([x for x, _ in generated_batches(G, 5, seed=1, truncation_psi=0.0)])
+    torch.testing.assert_close(truncated, G.synthesis(G.mapping.w_avg.expand(5, -1)))
     half = generate(G, z, truncation_psi=0.5)
     assert not torch.allclose(half, generate(G, z)) and not torch.allclose(half, mean_w)
     with pytest.raises(ValueError, match="mapping network"):

@@ -41,6 +41,10 @@ def test_compute_record_counts_runs_devices_time_and_reused_runs():
       {"verdict": "not judged: precision 0.41 below 0.5 (2C, mean of 3 seeds)", "gate": "2C: precision >= 0.5"}],
      True, "not passed: precision 0.41 below 0.5 (2C, mean of 3 seeds)"),
     ([{"verdict": "inconclusive", "gate": None}], True, "no regime gate"),
+    # one gate per backbone: one passed, the other not
+    ([{"verdict": "reproduced", "gate": "A: precision >= 0.5"},
+      {"verdict": "not judged: precision 0.1 below 0.5 (B, mean of 3 seeds)", "gate": "B: precision >= 0.5"}],
+     True, "partly passed (A: precision >= 0.5); not passed: precision 0.1 below 0.5 (B, mean of 3 seeds)"),
     ([], True, "not recorded (re-execute the page)"),
     ([], False, "no claims on this page"),
 ])

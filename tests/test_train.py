@@ -73,7 +73,7 @@ def test_multiscale_history_has_one_logit_curve_per_output():
 @pytest.mark.parametrize("name, overrides", [
     ("contragan/2c", {}), ("fakeclr/fakeclr", {}), ("msconD/msconD", {}),
     # the path-length penalty's running mean is state the checkpoint must carry
-    ("fakeclr/baseline", {"loss.pl_weight": 2.0, "loss.pl_every": 2}),
+    ("fakeclr/baseline", {"loss.pl_every": 2}),  # its path-length weight is 2
     # curves over training: the resumed process builds the domain extractor again, and that must not draw from the
     # global RNG that StyleGAN2's noise inputs use (it did, and resumed calibration runs left the uninterrupted draw)
     ("dual/san", {"eval.fd_every": 2, "eval.fd_count": 32, "loss.r1_every": 2}),
@@ -593,10 +593,15 @@ def test_the_insgen_like_objective_discriminates_real_and_fake_instances_with_a_
     for name in ("real", "fake"):
         assert torch.equal(whole.objective.queues[name].keys, second.objective.queues[name].keys)
     # a checkpoint from before an objective could hold two queues kept the one queue under "queue"
-    single = Trainer(tiny("fakeclr/fakeclr"), 0, tmp_path / "old", device="cpu")
-    state = single._extra_state()
+    old = Trainer(tiny("fakeclr/fakeclr"), 0, tmp_path / "old", device="cpu")
+    old.objective.queues["perturbation"].push(torch.randn(8, old.cfg.model.instance_head_dim), step=0)
+    state = old._extra_state()
     state["queue"] = state.pop("queues")["perturbation"]
-    single._restore(state)
+    fresh = Trainer(tiny("fakeclr/fakeclr"), 1, tmp_path / "fresh", device="cpu")  # another seed: other keys
+    fresh._restore(state)
+    for field in ("keys", "stamps"):
+        assert torch.equal(getattr(fresh.objective.queues["perturbation"], field),
+                           getattr(old.objective.queues["perturbation"], field))
 
 
 def test_a_conditional_runs_generator_and_losses_see_the_same_label_for_each_fake(tmp_path):
@@ -619,7 +624,7 @@ def test_the_path_length_penalty_is_a_lazy_g_term_with_its_own_running_mean(tmp_
     batch // pl_batch_shrink latents, its running mean kept by the objective; off by default (old run ids kept)."""
     from gancl.train.objective import GPhase, Objective
 
-    plain = tiny("fakeclr/baseline", steps=4, **{"eval.log_every": 1})
+    plain = tiny("dual/stylegan2", steps=4, **{"eval.log_every": 1})  # a StyleGAN2 preset without it
     config = plain.replace(**{"loss.pl_weight": 2.0, "loss.pl_every": 2})
     assert not any(k.startswith("pl_") for k in plain.identity()["loss"])  # cached runs keep their ids
     assert config.run_id(0) != plain.run_id(0)

@@ -23,8 +23,9 @@
 #
 # At `small` scale the two backbones are the book's: an unconditional 32-channel SN-DCGAN with the hinge loss (the
 # runs of ContraGAN's "Uncond. GAN", shared through the run cache) and the compact StyleGAN2 of this paper's pages
-# without attention, non-saturating loss with lazy R1, on their calibrated budgets and data (the scale banner
-# below). The only change in each pair is the adversarial loss.
+# without attention, non-saturating loss with lazy R1, each with its pages' data and budget (the scale banner
+# below: the SN-DCGAN budget is calibrated; the StyleGAN2 pages' budget is the one the calibration appendix is
+# still fixing). The only change in each pair is the adversarial loss.
 
 # %% tags=["remove-cell"]
 # In Colab: clone gancl (with paper_tables/) and install it; elsewhere this cell does nothing. The book build writes

@@ -90,8 +90,8 @@ pd.DataFrame({"sec/kimg (paper)": paper, "x baseline (paper)": paper_ratio.round
 # The configurations of `gancl.experiments.page_spec("fakeclr/cost")` (presets `fakeclr/baseline`,
 # `fakeclr/instance_real`, `fakeclr/instance_fake`, `fakeclr/insgen`, `fakeclr/fakeclr` at the few-shot pages'
 # budget), timed by `gancl.train.timing.time_side_by_side`. A step is what a training run repeats: D's step with
-# its keys and terms, G's step, the EMA. Lazy R1 (one step in 16) falls in the warm-up, so these are the times of
-# the other 15 steps, alike for every method.
+# its keys and terms, G's step with path-length regularisation on one step in 4, the EMA, and lazy R1 on one step
+# in 16; at `small` the 16 timed steps hold one R1 step and four path-length steps, a run's share of each.
 
 # %%
 from gancl import experiments

@@ -72,12 +72,12 @@ def show_claims(spec, results) -> dict:
     gate = gate_sentence(spec, results)
     if gate is not None:
         print(gate)
-    noise = results.attrs.get("evaluation_noise", {})
     values = [spec.claim(r["id"]).value for r in records]
+    noises = [spec.evaluation_noise(results, r["id"]) for r in records]
     table = pd.DataFrame({
         "claim": [r["id"] for r in records], "statement": [r["statement"] for r in records],
         "verdict": [r["verdict"] for r in records], "weakest pair": [_weakest(r) for r in records],
-        "measure": values, "evaluation noise": [round(noise[v], 4) if v in noise else None for v in values],
+        "measure": values, "evaluation noise": [round(n[v], 4) if v in n else None for n, v in zip(noises, values)],
         "seed-to-seed std": [round(float(results.groupby("config")[v].std().mean()), 4) if v in results else None
                              for v in values]})
     display({"text/html": table.to_html(index=False), "text/plain": table.to_string()}, raw=True,

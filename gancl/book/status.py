@@ -79,14 +79,18 @@ def _outputs_metadata(nb, key: str) -> list:
 
 def gate_status(claims: list[dict], judges: bool = True) -> str:
     """Whether the page's runs passed its regime gate, from its judged claims (:func:`gancl.book.results.
-    claim_records`): "not passed: <why>" when a claim's verdict is "not judged: <why>", "passed (<the gate>)",
-    "no regime gate" when the page declares none; or why there is nothing to say: the page judges no claim
-    (``judges`` False), or its notebook holds no judged claims (executed before they were stored)."""
+    claim_records`): "not passed: <why>" when a claim's verdict is "not judged: <why>", "partly passed: ..." when
+    claims with their own gates (one per backbone) passed some and not others, "passed (<the gate>)", "no regime
+    gate" when the page declares none; or why there is nothing to say: the page judges no claim (``judges``
+    False), or its notebook holds no judged claims (executed before they were stored)."""
     if not claims:
         return "not recorded (re-execute the page)" if judges else "no claims on this page"
     failed = sorted({c["verdict"] for c in claims if str(c.get("verdict", "")).startswith(_NOT_JUDGED)})
     if failed:
-        return "not passed: " + "; ".join(v.removeprefix(_NOT_JUDGED).lstrip(": ") for v in failed)
+        why = "; ".join(v.removeprefix(_NOT_JUDGED).lstrip(": ") for v in failed)
+        passed = sorted({c.get("gate") for c in claims
+                         if not str(c.get("verdict", "")).startswith(_NOT_JUDGED) and c.get("gate")})
+        return f"partly passed ({'; '.join(passed)}); not passed: {why}" if passed else f"not passed: {why}"
     gates = {c.get("gate") for c in claims if "gate" in c}
     if gates == {None}:
         return "no regime gate"

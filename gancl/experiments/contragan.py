@@ -107,16 +107,12 @@ def contragan_table1(scale_name: str, dataset: Optional[str] = None, data_dir: O
 def contragan_table2(scale_name: str, dataset: Optional[str] = None, data_dir: Optional[str] = None,
                      steps: Optional[int] = None) -> dict:
     """ContraGAN Table 2: ACGAN, ProjGAN and ContraGAN on each backbone of :data:`CONTRAGAN_TABLE2_BACKBONES`, with
-    Table 1's budget. Returns "<method> (<backbone>)" (e.g. "ContraGAN (SN-ResNet)") -> RunConfig. At `paper` scale
-    the presets are the BigGAN-style ResNet of the paper's setting whichever backbone is named."""
-    configs = {}
-    for backbone, (arch, _) in CONTRAGAN_TABLE2_BACKBONES.items():
-        for method, name in CONTRAGAN_TABLE2_METHODS.items():
-            overrides = page_overrides(dataset, data_dir, steps)
-            if scale(scale_name).name != "paper":
-                overrides["model.arch"] = arch
-            configs[f"{method} ({backbone})"] = preset(name, scale_name, **overrides)
-    return configs
+    Table 1's budget (at `paper` scale its widths and schedule, on either architecture). Returns
+    "<method> (<backbone>)" (e.g. "ContraGAN (SN-ResNet)") -> RunConfig."""
+    return {f"{method} ({backbone})": preset(name, scale_name, **page_overrides(dataset, data_dir, steps),
+                                             **{"model.arch": arch})
+            for backbone, (arch, _) in CONTRAGAN_TABLE2_BACKBONES.items()
+            for method, name in CONTRAGAN_TABLE2_METHODS.items()}
 
 
 def contragan_table4(scale_name: str, dataset: Optional[str] = None, data_dir: Optional[str] = None,

@@ -206,7 +206,7 @@ class PageSpec:
     settings: dict = field(default_factory=dict)
     #: judge the claims only when the baseline has learned the data (None: no gate)
     gate: Optional[Gate] = None
-    #: sample seeds with which train_grid re-evaluates one generator (the gate's baseline, else the first
+    #: sample seeds with which train_grid re-evaluates a generator (each gate's baseline, else the first
     #: configuration) to measure the evaluation's own noise (0: not measured)
     noise_seeds: int = 5
 
@@ -259,7 +259,7 @@ class PageSpec:
 
         claim = self.claim(claim_id)
         if delta is None:
-            noise = results.attrs.get("evaluation_noise", {}).get(claim.value)
+            noise = self.evaluation_noise(results, claim_id).get(claim.value)
             delta = claim.delta if claim.delta is not None else (2 * noise if noise else None)
         failure = self.gate_failure(results, claim_id)
         if failure is None and claim.censored is not None:
@@ -269,6 +269,14 @@ class PageSpec:
         if failure is not None:
             return tables.not_judged(claim.pairs, failure, confidence, delta)
         return tables.judge(results, claim.pairs, claim.better, delta, confidence, value=claim.value)
+
+    def evaluation_noise(self, results, claim_id: Optional[str] = None) -> dict:
+        """The evaluation noise behind claim ``claim_id`` (measure -> std over sample seeds), as train_grid stores it
+        in ``results.attrs``: measured on the claim's own gate's baseline when it has one, else the page's."""
+        own = self.claim(claim_id).gate if claim_id is not None else None
+        if own is not None and own.baseline in results.attrs.get("evaluation_noise_of", {}):
+            return results.attrs["evaluation_noise_of"][own.baseline]
+        return results.attrs.get("evaluation_noise", {})
 
     def gate_of(self, claim_id: Optional[str] = None) -> Optional[Gate]:
         """The gate claim ``claim_id`` is judged behind (its own, else the page's); the page's for None."""

@@ -114,7 +114,7 @@ def path_lengths(images: torch.Tensor, ws: torch.Tensor, noise: Optional[torch.T
     if not ws.requires_grad:
         raise ValueError("ws must be part of the graph that produced images (ws.requires_grad) for path lengths")
     if noise is None:
-        noise = torch.randn(images.shape, generator=generator, dtype=images.dtype).to(images.device)
+        noise = torch.randn(images.shape, generator=generator, dtype=images.dtype, device=images.device)
     noise = noise / math.sqrt(images.shape[2] * images.shape[3])
     (grad,) = torch.autograd.grad((images * noise).sum(), ws, create_graph=True)
     grad = grad if grad.dim() == 3 else grad.unsqueeze(1)
@@ -123,8 +123,10 @@ def path_lengths(images: torch.Tensor, ws: torch.Tensor, noise: Optional[torch.T
 
 def path_length_penalty(lengths: torch.Tensor, mean: torch.Tensor, decay: float = 0.01) -> tuple:
     """StyleGAN2's path-length regulariser (Karras et al. 2020, Eq. 4; NVlabs' ``pl_decay``): (||J^T y|| - a)^2 with
-    a the exponential moving average of the path lengths, updated with this batch before the penalty. Under DDP the
-    batch's mean is that of the global batch (gathered), so every process keeps the same a.
+    a the exponential moving average of the path lengths, updated with this batch before the penalty. As in NVlabs'
+    code the updated a keeps the gradient of this batch's mean (a term of order ``decay``); the value kept for the
+    next call is detached. Under DDP the mean's value is that of the global batch (gathered), so every process keeps
+    the same a; its gradient is the local batch's, as NVlabs' per-process mean has.
 
     The caller multiplies by ``pl_weight`` and, under lazy regularisation, by the interval.
 
@@ -133,10 +135,12 @@ def path_length_penalty(lengths: torch.Tensor, mean: torch.Tensor, decay: float 
         decay: weight of this batch's mean in the update a <- a + decay (mean(lengths) - a).
     Returns:
         ``(penalty, new_mean)``: the scalar mean of (lengths - a_new)^2 over the batch (differentiable through
-        ``lengths`` only) and a_new (detached), which the caller keeps for the next call.
+        ``lengths``, a_new included) and a_new detached, which the caller keeps for the next call.
     """
     check_float_tensor(lengths, "lengths")
     if not 0.0 < decay <= 1.0:
         raise ValueError(f"decay must be in (0, 1], got {decay}")
-    new_mean = mean.to(lengths).lerp(gather(lengths.detach()).mean(), decay)
-    return (lengths - new_mean).square().mean(), new_mean
+    local = lengths.mean()
+    batch_mean = local + (gather(lengths.detach()).mean() - local.detach())  # global value, local gradient
+    new_mean = mean.to(lengths).lerp(batch_mean, decay)
+    return (lengths - new_mean).square().mean(), new_mean.detach()

@@ -1,5 +1,5 @@
 """Checkpoints of a run: accelerate's state (models, optimizers, RNG) plus gancl's own (``gancl_state.pt``: step,
-clock, EMA of G, random streams, loss sums, momentum D, FakeCLR queue), written atomically and read with
+clock, EMA of G, random streams, loss sums, momentum D, FakeCLR's queues, the path-length mean), written atomically and read with
 ``weights_only=True``."""
 
 from __future__ import annotations

@@ -148,7 +148,7 @@ class Objective:
 
     # ---------------------------------------------------------------- D phase
     def d_terms(self, p: DPhase) -> dict:
-        """Every loss term D minimises on this step; pushes the step's instance keys into the queue afterwards."""
+        """Every loss term D minimises on this step; pushes the step's instance keys into their queues afterwards."""
         c, terms = self.cfg, {}
         if c.adv == "dual_contrastive":
             terms["adv"] = losses.dual_contrastive_d(p.real.logits.flatten(), p.fake.logits.flatten())

@@ -398,11 +398,15 @@ def train_grid(spec, seeds=None, force: bool = False, device: str = "auto", root
         rows.append(row)
     table = pd.DataFrame(rows)
     if spec.noise_seeds and runs and any(e.kind == "metrics" for e in spec.evaluations):
-        gates = spec.gates()
-        label = gates[0].baseline if gates else next(iter(spec.configs))
-        found = [run for (name, _), run in runs.items() if name == label] or list(runs.values())
-        table.attrs["evaluation_noise"] = evaluation_noise(found[0], spec.evaluation("metrics"), spec.noise_seeds,
-                                                           force=force)
+        # measured on each gate's baseline (claims with their own gates, one per backbone, get their backbone's);
+        # the page's is the first gate's, else the first configuration's
+        labels = [gate.baseline for gate in spec.gates()] or [next(iter(spec.configs))]
+        by_config = {}
+        for label in labels:
+            found = [run for (name, _), run in runs.items() if name == label] or list(runs.values())
+            by_config[label] = evaluation_noise(found[0], spec.evaluation("metrics"), spec.noise_seeds, force=force)
+        table.attrs["evaluation_noise"] = by_config[labels[0]]
+        table.attrs["evaluation_noise_of"] = by_config
     return table, runs
 
 

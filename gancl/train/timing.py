@@ -41,15 +41,24 @@ def _measure(config: RunConfig, steps: int, warmup: int, device: str, seed: int 
 
         for _ in range(warmup):
             step()
+        _synchronize(trainer.device)
         start = time.perf_counter()
         for _ in range(steps):
             step()
+        _synchronize(trainer.device)  # a GPU runs behind the host: wait for the last step's kernels
         end = time.perf_counter()
         images = (warmup + steps) * config.optim.batch_size * config.optim.n_dis
         # the fields of a run's compute record (gancl.tables.format_compute), for the page that shows the timing
         return {"seconds_per_step": (end - start) / steps, "wall_time": end - begin, "steps": warmup + steps,
                 "images_seen": images, "device": _device_name(trainer.device), "processes": 1,
                 "mixed_precision": trainer.cfg.mixed_precision, "memory_format": trainer.cfg.memory_format}
+
+
+def _synchronize(device) -> None:
+    import torch
+
+    if torch.device(device).type == "cuda":
+        torch.cuda.synchronize(device)
 
 
 def time_side_by_side(configs: dict, steps: int = 10, rounds=5, warmup: int = 2, device: str = "cpu",
