@@ -22,8 +22,9 @@
 # forgetting factor of the queue, the diversity-aware queue.
 #
 # At `small` scale: the embedded `shapes` at 32 px, batch 16 and 600 steps a run, with DiffAugment on a linear
-# strength schedule (ADA-linear) as the baseline. Table 1 at 100 images (three seeds, the runs of the interpolation
-# and PPL pages) and at 1000 images (two seeds); Table 5 at 100 images, three seeds.
+# strength schedule (ADA-linear) and path-length regularisation (weight 2) as the baseline. Table 1 at 100 images
+# (three seeds, the runs of the interpolation and PPL pages) and at 1000 images (two seeds); Table 5 at 100 images,
+# three seeds.
 
 # %% tags=["remove-cell"]
 # In Colab: clone gancl (with paper_tables/) and install it; elsewhere this cell does nothing. The book build writes

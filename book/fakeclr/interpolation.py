@@ -23,8 +23,8 @@
 # frames and better inversions.
 #
 # At `small` scale: the embedded `shapes` at 32 px, a 100-image subset, DiffAugment on a linear strength schedule
-# (ADA-linear) as the baseline, batch 16 and 600 steps (about 96 passes over the subset), three seeds. The runs are
-# shared with the PPL and ablation pages. The paper trains at 256 px for days; what is measured here is the same
+# (ADA-linear) and path-length regularisation (weight 2) as the baseline, batch 16 and 600 steps (about 96 passes
+# over the subset), three seeds. The runs are shared with the PPL and ablation pages. The paper trains at 256 px for days; what is measured here is the same
 # quantity, early in training and on simple images.
 
 # %% tags=["remove-cell"]
