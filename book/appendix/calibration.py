@@ -153,7 +153,8 @@ print(calibration_reading)
 # flat background, larger, upright and nearer the centre. After 4000 steps a StyleGAN2 + SAN generator drew the
 # same soft blobs on either data set, and its precision in the plain data's own features stayed near 0.01, where
 # the textured data's features gave it 0.17 (`benchmarks/data_difficulty.py`); on 100 plain images FakeCLR's
-# baseline came no nearer to memorising them (a share of 0.70 after 16000 steps, against 0.63 on `shapes`). The
+# baseline (then without path-length regularisation) came no nearer to memorising them (a share of 0.70 after
+# 16000 steps, against 0.63 on `shapes`). The
 # compact StyleGAN2 is limited by its number of updates: batch 8 reaches the precision of batch 16 at the same step,
 # batch 64 less per image. So the StyleGAN2 families keep the textured data and train longer (24000 steps at
 # 16 px), and the page shows where, within that, their gates are passed.
