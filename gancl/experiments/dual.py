@@ -181,6 +181,37 @@ def _contrastive_loss(scale, seeds=None, dataset=None, data_dir=None, steps=None
                     (_metrics(scale),), claims, on_diverge="record")
 
 
+#: Dual supplement Table 7's rows (the paper's labels) -> presets: the baseline, + SAN self-attention in G, + the dual
+#: contrastive loss, + reference attention in D, and both, on the reference-attention pages' limited subset.
+DUAL_TABLE7 = {
+    "StyleGAN2": "dual/stylegan2",
+    "StyleGAN2 w/ self-attn-G": "dual/san",
+    "StyleGAN2 w/ self-attn-G + Contr": "dual/san_contrastive",
+    "StyleGAN2 w/ self-attn-G ref-attn-D": "dual/san_refattn",
+    "StyleGAN2 w/ self-attn-G ref-attn-D + Contr": "dual/san_refattn_contrastive",
+}
+
+
+def dual_table7(scale_name: str, dataset: Optional[str] = None, data_dir: Optional[str] = None,
+                steps: Optional[int] = None) -> dict:
+    """Dual supplement Table 7: the five configurations of :data:`DUAL_TABLE7` on the limited subset, reference
+    attention (Eq. 8) at the lowest D resolution. Returns its labels -> RunConfig."""
+    lowest = ref_attention_resolutions(scale_name)[0]
+    return {label: _dual_page(name, scale_name, dataset, data_dir, steps,
+                              **({"model.ref_attention_res": lowest} if "ref" in name else {}))
+            for label, name in DUAL_TABLE7.items()}
+
+
+@page("dual_attention/limited_data")
+def _limited_data(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpec:
+    configs = dual_table7(scale, dataset, data_dir, steps)
+    base, san, contr, ref, _ = DUAL_TABLE7
+    # the supplement's findings (1) and (2): each addition improves on the row it extends
+    improves = claim("D6", [(san, base), (contr, san), (ref, base)])
+    return PageSpec("dual_attention/limited_data", scale, configs, resolve_seeds(scale, seeds), (_metrics(scale),),
+                    (improves,), on_diverge="record", gate=_gate(base, configs))
+
+
 def _gate(baseline: str, configs: dict):
     """The data set's gate on ``baseline``: the reference configuration of a page must have learned the data."""
     return data_gate(baseline, configs[baseline].data.name)
