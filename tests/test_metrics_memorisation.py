@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from gancl.data import get_dataset, to_float
-from gancl.metrics import memorisation, nearest_distance
+from gancl.metrics import memorisation, nearest_distance, nearest_k, nearest_training_images
 
 
 class Replay(torch.nn.Module):
@@ -26,6 +26,25 @@ class Replay(torch.nn.Module):
 def test_nearest_distance():
     d, i = nearest_distance(torch.tensor([[0.0, 0.0], [3.0, 4.0]]), torch.tensor([[3.0, 4.0], [1.0, 0.0]]))
     assert d.tolist() == pytest.approx([1.0, 0.0]) and i.tolist() == [1, 0]
+
+
+def test_nearest_k_orders_the_references_nearest_first():
+    d, i = nearest_k(torch.tensor([[0.0, 0.0]]), torch.tensor([[3.0, 4.0], [1.0, 0.0], [0.0, 2.0]]), 3)
+    assert d.tolist() == [pytest.approx([1.0, 2.0, 5.0])] and i.tolist() == [[1, 2, 0]]
+    with pytest.raises(ValueError, match="k must be in 1..3"):
+        nearest_k(torch.zeros(1, 2), torch.zeros(3, 2), 4)
+
+
+def test_nearest_training_images_finds_the_image_a_replaying_generator_copied(cache):
+    """FakeCLR Fig. 9/10: a generator replaying its training images has, as each sample's nearest training image,
+    the image it copied (at a distance below the nearest held-out image's)."""
+    train = get_dataset("shapes", 16, "train", 20).images
+    found = nearest_training_images(Replay(train, noise=0.0), "shapes", 16, count=20, n=6, k=2)
+    assert found["neighbours"].shape == (6, 2, 3, 16, 16) and found["distances"].shape == (6, 2)
+    assert found["indices"][:, 0].tolist() == list(range(6))  # Replay draws training images 0, 1, 2, ... in turn
+    assert torch.equal(found["neighbours"][:, 0], train[:6])
+    assert (found["distances"][:, 0] < found["val_distance"]).all() and (found["distances"][:, 0] < 1e-6).all()
+    assert (found["distances"][:, 0] <= found["distances"][:, 1]).all()
 
 
 @pytest.mark.parametrize("space", ["pixels", "features"])

@@ -374,6 +374,25 @@ def image_rows(rows: dict, title: Optional[str] = None):
     return fig
 
 
+def nearest_neighbour_rows(found: dict, shown: int = 4, title: Optional[str] = None):
+    """FakeCLR supplement Fig. 9/10: per method, ``shown`` samples, each in its own row followed by its nearest
+    training images, nearest first.
+
+    Args:
+        found: label -> :func:`gancl.metrics.nearest_training_images` record.
+    Returns:
+        The matplotlib figure (:func:`image_rows`).
+    """
+    from gancl.data import to_uint8
+
+    rows = {}
+    for label, record in found.items():
+        for i in range(min(shown, len(record["samples"]))):
+            rows[f"{label}, sample {i + 1}"] = torch.cat([to_uint8(record["samples"][i:i + 1]),
+                                                          record["neighbours"][i]])
+    return image_rows(rows, title)
+
+
 #: Axis labels of the calibration curves: three panels every family has, and a fourth for the family's own measure
 CALIBRATION_MEASURES = {"fd": "FD (domain)", "precision": "precision", "recall": "recall",
                         "class_consistency": "class consistency", "memorised_share": "memorised share",

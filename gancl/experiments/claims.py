@@ -68,6 +68,8 @@ CLAIMS = {c.id: c for c in (
                     "regularisation weight", "fakeclr/path_length"),
     RegisteredClaim("F7", "FakeCLR", "supp. Table 8", "a stronger path-length regularisation lowers PPL (w)",
                     "fakeclr/path_length"),
+    RegisteredClaim("F8", "FakeCLR", "supp. Fig. 9, 10", "FakeCLR's samples are copies of its training images less "
+                    "often than the baseline's", "fakeclr/nearest_neighbours"),
 )}
 
 

@@ -225,6 +225,24 @@ def _path_length(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> 
                     gate=data_gate(baseline, configs[baseline].data.name))
 
 
+#: Supplement Fig. 9/10's methods (the baseline and FakeCLR, the runs of the interpolation page) and what each row
+#: shows: samples per run, and nearest training images per sample.
+FAKECLR_NEIGHBOURS = {"methods": ("StyleGAN2-ADA-Linear", "FakeCLR"), "samples": 4, "k": 5}
+
+
+@page("fakeclr/nearest_neighbours")
+def _nearest_neighbours(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpec:
+    methods = fakeclr_methods(scale, dataset, data_dir, steps)
+    configs = {label: methods[label] for label in FAKECLR_NEIGHBOURS["methods"]}
+    n = scale_of(scale).fd_count
+    copies = claim("F8", [("FakeCLR", FAKECLR_BASELINE)], value="memorised_share")
+    return PageSpec("fakeclr/nearest_neighbours", scale, configs, resolve_seeds(scale, seeds, FAKECLR_SEEDS),
+                    (_metrics(scale), _memorisation(scale),
+                     Evaluation("memorisation", n, options=(("space", "features"),))), (copies,),
+                    on_diverge="record", settings=dict(FAKECLR_NEIGHBOURS),
+                    gate=Gate(FAKECLR_BASELINE, MEMORISATION_GATE))
+
+
 @page("fakeclr/cost")
 def _cost(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpec:
     """Supplement Table 6: time per step, measured side by side (``gancl.train.timing``), not trained: the "seeds"

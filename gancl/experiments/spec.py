@@ -41,7 +41,7 @@ class Evaluation:
     extractor: the feature extractor of "metrics" ("domain" offline, "inception" with weights on disk).
     space: "z" or "w" for "ppl".
     options: further settings as (name, value) pairs (interpolation: invert_steps, frames, threshold,
-        random_paths).
+        random_paths; memorisation: space, "pixels" or "features", the latter's column ``memorised_share_features``).
     """
 
     kind: str
@@ -90,9 +90,10 @@ class Evaluation:
             return run.evaluate_objects(self.n, force=force)
         if self.kind == "interpolation":
             return run.evaluate_interpolation(self.n, force=force, **dict(self.options))
-        if self.kind == "memorisation":
-            record = run.evaluate_memorisation(self.n, force=force)
-            return {"memorised_share": record["memorised_share"]}
+        if self.kind == "memorisation":  # options: ("space", "features") for the domain features' share
+            space = dict(self.options).get("space", "pixels")
+            record = run.evaluate_memorisation(self.n, space=space, force=force)
+            return {"memorised_share" + ("" if space == "pixels" else f"_{space}"): record["memorised_share"]}
         if self.kind == "dynamics":  # cheap, from the history: nothing to cache
             from gancl.metrics import DYNAMICS
 

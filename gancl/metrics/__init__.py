@@ -36,7 +36,7 @@ from gancl.metrics.objects import (ObjectLocations, crop_agreement, evaluate_obj
                                    localisation_accuracy, object_crops, require_object_boxes)
 from gancl.metrics.prdc import density_coverage, knn_radii, precision_recall
 from gancl.metrics.stats import RealStats, compute_real_stats, real_stats
-from gancl.metrics.memorisation import memorisation, nearest_distance
+from gancl.metrics.memorisation import memorisation, nearest_distance, nearest_k, nearest_training_images
 from gancl.metrics.training import (
     SampleMetricsOverTime, authenticity_accuracy, layer_spectral_norms, logit_statistics_row,
 )
@@ -62,5 +62,5 @@ __all__ = [
     "evaluate_objects", "crop_agreement", "locate_objects", "object_crops", "localisation_accuracy", "ObjectLocations",
     "require_object_boxes",
     "logit_statistics_row", "layer_spectral_norms", "authenticity_accuracy", "SampleMetricsOverTime",
-    "memorisation", "nearest_distance",
+    "memorisation", "nearest_distance", "nearest_k", "nearest_training_images",
 ]

@@ -24,14 +24,59 @@ from gancl.data import get_dataset, to_float
 def nearest_distance(queries: torch.Tensor, references: torch.Tensor) -> tuple:
     """Euclidean distance from each query (N, D) to its nearest reference (M, D), and that reference's index, in
     float64, over row chunks of the distance matrix (:mod:`gancl.metrics.prdc`'s blocks)."""
+    distance, index = nearest_k(queries, references, 1)
+    return distance[:, 0], index[:, 0]
+
+
+def nearest_k(queries: torch.Tensor, references: torch.Tensor, k: int) -> tuple:
+    """The ``k`` nearest references (M, D) of each query (N, D), nearest first: distances (N, k) float64 and
+    indices (N, k), over row chunks of the distance matrix."""
     from gancl.metrics.prdc import _blocks
 
+    if not 1 <= k <= references.shape[0]:
+        raise ValueError(f"k must be in 1..{references.shape[0]} (the references), got {k}")
     queries, references = queries.double(), references.double()
-    distance = torch.empty(queries.shape[0], dtype=torch.float64)
-    index = torch.empty(queries.shape[0], dtype=torch.long)
+    distance = torch.empty(queries.shape[0], k, dtype=torch.float64)
+    index = torch.empty(queries.shape[0], k, dtype=torch.long)
     for rows, block in _blocks(queries, references):
-        distance[rows], index[rows] = block.min(dim=1)
+        distance[rows], index[rows] = block.topk(k, dim=1, largest=False)
     return distance, index
+
+
+def _embedding(space: str, dataset: str, resolution: int, data_dir: Optional[str]):
+    """images (N, 3, R, R) uint8 or float -> (N, D): flattened pixels in [-1, 1], or the domain features."""
+    if space not in ("features", "pixels"):
+        raise ValueError(f"space={space!r}: use 'features' or 'pixels'")
+    if space == "features":
+        from gancl.metrics.domain import domain_extractor
+
+        extractor = domain_extractor(dataset, resolution, data_dir=data_dir, progress=False)
+        return lambda x: extractor(x, progress=False)
+    return lambda x: (to_float(x) if x.dtype == torch.uint8 else x).flatten(1)
+
+
+def nearest_training_images(G, dataset: str, resolution: int, count: int, n: int = 8, k: int = 3,
+                            space: str = "pixels", data_dir: Optional[str] = None, data_seed: int = 0,
+                            seed: int = 0, device=None) -> dict:
+    """FakeCLR supplement Fig. 9/10 (after DiffAugment's nearest-neighbour test): ``n`` samples of ``G`` with their
+    ``k`` nearest images among its ``count`` training images, in pixels or the domain features (``space``), and
+    each sample's distance to the nearest of ``count`` held-out images of the same data set.
+
+    Returns {"samples": (n, 3, R, R) float in [-1, 1], "neighbours": (n, k, 3, R, R) uint8, "distances": (n, k),
+    "indices": (n, k) into the training subset, "val_distance": (n,), "space"}. A sample nearer to a training image
+    than to any held-out one is what :func:`memorisation` counts.
+    """
+    from gancl.metrics.evaluate import generated_batches
+
+    embed = _embedding(space, dataset, resolution, data_dir)
+    train = get_dataset(dataset, resolution, "train", count, data_dir, data_seed).images
+    val = get_dataset(dataset, resolution, "val", count, data_dir, data_seed).images
+    samples = torch.cat([images.cpu() for images, _ in generated_batches(G, n, seed=seed, device=device)])
+    queries = embed(samples)
+    distances, indices = nearest_k(queries, embed(train), k)
+    val_distance, _ = nearest_distance(queries, embed(val))
+    return {"samples": samples, "neighbours": train[indices], "distances": distances, "indices": indices,
+            "val_distance": val_distance, "space": space}
 
 
 def memorisation(G, dataset: str, resolution: int, count: int, n: int = 1000, space: str = "pixels",
@@ -44,19 +89,12 @@ def memorisation(G, dataset: str, resolution: int, count: int, n: int = 1000, sp
     Returns {"memorised_share", "train_distance" (median distance of a sample to its nearest training image),
     "val_distance" (the same for held-out images), "space", "n", "count"}.
     """
-    from gancl.metrics.domain import domain_extractor
     from gancl.metrics.evaluate import generated_batches
 
-    if space not in ("features", "pixels"):
-        raise ValueError(f"space={space!r}: use 'features' or 'pixels'")
+    embed = _embedding(space, dataset, resolution, data_dir)
     train = get_dataset(dataset, resolution, "train", count, data_dir, data_seed).images
     val = get_dataset(dataset, resolution, "val", count, data_dir, data_seed).images
     fakes = torch.cat([images.cpu() for images, _ in generated_batches(G, n, seed=seed, device=device)])
-    if space == "features":
-        extractor = domain_extractor(dataset, resolution, data_dir=data_dir, progress=False)
-        embed = lambda x: extractor(x, progress=False)  # noqa: E731
-    else:
-        embed = lambda x: (to_float(x) if x.dtype == torch.uint8 else x).flatten(1)  # noqa: E731
     queries = embed(fakes)
     to_train, _ = nearest_distance(queries, embed(train))
     to_val, _ = nearest_distance(queries, embed(val))

@@ -125,6 +125,17 @@ class RunResult:
             self.generator(), d.name, d.resolution, d.count, n=n, space=space, data_dir=d.data_dir,
             data_seed=d.seed, device=device))
 
+    def nearest_training_images(self, n: int = 8, k: int = 3, space: str = "pixels", device=None) -> dict:
+        """``n`` samples of the EMA generator beside their ``k`` nearest training images of the run's subset
+        (:func:`gancl.metrics.nearest_training_images`, FakeCLR Fig. 9/10); seeded by the run's seed, not cached."""
+        from gancl.metrics import nearest_training_images
+
+        d = self.config.data
+        if d.count is None:
+            raise ValueError("nearest training images search the training subset: the run needs data.count")
+        return nearest_training_images(self.generator(), d.name, d.resolution, d.count, n=n, k=k, space=space,
+                                       data_dir=d.data_dir, data_seed=d.seed, seed=self.seed, device=device)
+
     def evaluate_interpolation(self, inverted: int = 8, invert_steps: int = 300, frames: int = 10,
                                threshold: float = 0.15, random_paths: int = 32, force: bool = False) -> dict:
         """FakeCLR Fig. 1 / Fig. 6 on the EMA generator: invert the first ``inverted`` training images of the run's
