@@ -140,3 +140,34 @@ def test_recognised_rates_count_objects_per_image_and_their_ratio_to_real():
     blank = recognised_rates({"n": 10, "fake_objects": 0, "fake_agreement": float("nan"), "real_objects": 30,
                               "real_agreement": 0.5})
     assert blank["recognised_per_image"] == 0.0 and blank["recognised_ratio"] == 0.0
+
+
+class TwoScenes(torch.nn.Module):
+    """A generator that draws the two images of :func:`scene` in turn."""
+
+    z_dim, num_classes = 8, 0
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("images", scene().float() / 127.5 - 1)
+
+    def forward(self, z, y=None):
+        return self.images[torch.arange(z.shape[0]) % 2]
+
+
+def test_samples_by_category_keeps_recognised_objects_with_their_boxes(monkeypatch):
+    """MsConD supplement Fig. 3: per class, the generated scenes holding a recognised object of it, boxed."""
+    from gancl.metrics import samples_by_category
+
+    extractors = {"scenes": colour_locator(), "shapes": MeanColour()}
+    monkeypatch.setattr("gancl.metrics.domain.domain_extractor", lambda dataset, *a, **k: extractors[dataset])
+    found = samples_by_category(TwoScenes(), "scenes", 16, per_class=2, n=6)
+    red, green = list(found)[:2]  # classes 0 and 1: the colour locator's two
+    assert [len(found[name]["images"]) for name in found] == [2, 2] + [0] * (len(found) - 2)
+    assert (found[red]["images"][:, 0].amax((1, 2)) == 255).all()  # scenes with the red blob
+    assert (found[green]["images"][:, 1].amax((1, 2)) == 255).all()
+    for name, (y, x) in ((red, (5, 9)), (green, (13, 2))):
+        for x0, y0, x1, y1 in found[name]["boxes"].tolist():
+            assert x0 <= x <= x1 and y0 <= y <= y1 and 0 <= x0 < x1 <= 16 and 0 <= y0 < y1 <= 16
+    with pytest.raises(ValueError, match="mapping network"):
+        samples_by_category(TwoScenes(), "scenes", 16, n=4, truncation_psi=0.7)

@@ -393,6 +393,42 @@ def nearest_neighbour_rows(found: dict, shown: int = 4, title: Optional[str] = N
     return image_rows(rows, title)
 
 
+def category_rows(found: dict, title: Optional[str] = None, per_row: Optional[int] = None):
+    """MsConD supplement Fig. 3: one row per object class of generated scenes holding a recognised object of it,
+    the object's box drawn.
+
+    Args:
+        found: class name -> {"images": (m, 3, R, R) uint8, "boxes": (m, 4) (x0, y0, x1, y1)}, as
+            :func:`gancl.metrics.samples_by_category` returns; classes without a sample get an empty row.
+    Returns:
+        The matplotlib figure.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    from gancl.data import to_uint8
+
+    width = per_row or max([len(v["images"]) for v in found.values()] + [1])
+    resolution = next((v["images"].shape[-1] for v in found.values() if len(v["images"])), 16)
+    fig, axes = plt.subplots(len(found), 1, figsize=(width * 0.9 + 2, len(found) * 0.9 + 0.4), squeeze=False)
+    for ax, (name, record) in zip(axes[:, 0], found.items()):
+        images = to_uint8(record["images"][:width])
+        strip = torch.full((resolution, width * resolution, 3), 255, dtype=torch.uint8)
+        for i, image in enumerate(images):
+            strip[:, i * resolution:(i + 1) * resolution] = image.permute(1, 2, 0)
+        ax.imshow(strip.numpy(), interpolation="nearest")
+        for i, (x0, y0, x1, y1) in enumerate(record["boxes"][:width].tolist()):
+            ax.add_patch(Rectangle((i * resolution + x0 - 0.5, y0 - 0.5), x1 - x0, y1 - y0, fill=False, lw=1,
+                                   edgecolor="white"))
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_ylabel(f"{name} ({len(record['images'])})", rotation=0, ha="right", va="center", fontsize=9)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
 #: Axis labels of the calibration curves: three panels every family has, and a fourth for the family's own measure
 CALIBRATION_MEASURES = {"fd": "FD (domain)", "precision": "precision", "recall": "recall",
                         "class_consistency": "class consistency", "memorised_share": "memorised share",

@@ -25,7 +25,8 @@ from gancl.experiments.contragan import (CONTRAGAN_CR_WEIGHT, CONTRAGAN_FIG3, CO
 from gancl.experiments.dual import (DUAL_BUDGET, DUAL_PRESETS, DUAL_T4_METHODS, DUAL_T4_SEEDS, DUAL_T4_SIZES,
                                     DUAL_TABLE1, DUAL_TABLE7, dual_table1, dual_table3, dual_table4, dual_table6, dual_table7,
                                     ref_attention_resolutions)
-from gancl.experiments.mscond import (MSCOND_BRANCHES, MSCOND_BUDGET, MSCOND_FIG2, MSCOND_PRESETS, MSCOND_SEEDS,
+from gancl.experiments.mscond import (MSCOND_BRANCHES, MSCOND_BUDGET, MSCOND_FIG2, MSCOND_PRESETS, MSCOND_SAMPLES,
+                                      MSCOND_SEEDS,
                                       msconD_fig2, msconD_scales)
 from gancl.experiments.fakeclr import (FAKECLR_BUDGET, FAKECLR_FIG7, FAKECLR_INTERPOLATION, FAKECLR_METHODS,
                                        FAKECLR_PAPER_COLUMNS, FAKECLR_PPL_SAMPLES, FAKECLR_PRESETS, FAKECLR_SEEDS,

@@ -110,3 +110,20 @@ def _scales(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageS
                     (metrics, Evaluation("objects", metrics.n)), claims,
                     gate=data_gate("StyleGAN2 1", configs["StyleGAN2 1"].data.name))
 
+
+
+#: Supplement Fig. 3-6's sampling: the truncation trick in W with psi 0.7 (the paper follows StyleGAN and BigGAN
+#: without printing its psi), scenes searched for recognised objects of each class, samples shown per class and
+#: uncurated samples per discriminator.
+MSCOND_SAMPLES = {"truncation_psi": 0.7, "searched": 512, "per_class": 6, "uncurated": 10}
+
+
+@page("msconD/samples")
+def _samples(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpec:
+    """Figures only (no claim): Fig. 3's samples per object class and Fig. 4-6's uncurated samples, from the logit
+    dynamics page's runs; the gate says whether the generators drawing them have learned the scenes."""
+    configs = msconD_fig2(scale, dataset, data_dir, steps)
+    metrics = metrics_evaluation(scale)
+    return PageSpec("msconD/samples", scale, configs, resolve_seeds(scale, seeds, MSCOND_SEEDS),
+                    (metrics, Evaluation("objects", metrics.n)), (), settings=dict(MSCOND_SAMPLES),
+                    gate=data_gate("StyleGAN2", configs["StyleGAN2"].data.name))

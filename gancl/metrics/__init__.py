@@ -32,7 +32,7 @@ from gancl.metrics.interpolation import (InversionResult, SmoothnessResult, fram
 from gancl.metrics.kid import kernel_inception_distance
 from gancl.metrics.ppl import (PPLResult, feature_distance, lerp, lpips_available, lpips_distance,
                                perceptual_path_length, pixel_distance, slerp, trimmed, trimmed_mean)
-from gancl.metrics.objects import (ObjectLocations, crop_agreement, evaluate_objects, locate_objects,
+from gancl.metrics.objects import (ObjectLocations, crop_agreement, evaluate_objects, locate_objects, samples_by_category,
                                    localisation_accuracy, object_crops, require_object_boxes)
 from gancl.metrics.prdc import density_coverage, knn_radii, precision_recall
 from gancl.metrics.stats import RealStats, compute_real_stats, real_stats
@@ -59,7 +59,7 @@ __all__ = [
     "AccuracyGap",
     "spectral_norms", "best_step", "detect_collapse", "Collapse", "summarize", "overfitting_record",
     "logit_dynamics_record", "DYNAMICS",
-    "evaluate_objects", "crop_agreement", "locate_objects", "object_crops", "localisation_accuracy", "ObjectLocations",
+    "evaluate_objects", "crop_agreement", "locate_objects", "samples_by_category", "object_crops", "localisation_accuracy", "ObjectLocations",
     "require_object_boxes",
     "logit_statistics_row", "layer_spectral_norms", "authenticity_accuracy", "SampleMetricsOverTime",
     "memorisation", "nearest_distance", "nearest_k", "nearest_training_images",

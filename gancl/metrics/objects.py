@@ -189,6 +189,42 @@ def evaluate_objects(G, dataset: str = "scenes", resolution: int = 32, n: int = 
     return out
 
 
+@torch.no_grad()
+def samples_by_category(G, dataset: str = "scenes", resolution: int = 32, per_class: int = 6, n: int = 512,
+                        truncation_psi: float = 1.0, seed: int = 0, device=None,
+                        data_dir: Optional[str] = None) -> dict:
+    """MsConD supplement Fig. 3: for each object class, generated scenes that hold a recognised object of it, with
+    the object's box. Among ``n`` samples of ``G`` (with the truncation trick in W when ``truncation_psi`` != 1),
+    objects are located by the ``dataset`` presence classifier and kept when the single-object classifier names
+    their crop alike (:func:`crop_agreement`'s test); per class, the first ``per_class`` scenes holding one.
+
+    Returns class name -> {"images": (m, 3, R, R) uint8 (m <= per_class; 0 when no sample held a recognised object
+    of the class), "boxes": (m, 4) float pixel boxes (x0, y0, x1, y1) of the crop the describer saw}.
+    """
+    from gancl.metrics._tensors import module_device
+    from gancl.metrics.domain import domain_extractor
+    from gancl.metrics.evaluate import generated_batches
+
+    require_object_boxes(dataset, resolution, data_dir)
+    device = module_device(G, device)
+    locator = domain_extractor(dataset, resolution, device=device, data_dir=data_dir, progress=False)
+    describer = domain_extractor(embedded.layout(dataset).single, resolution, device=device, progress=False)
+    size = crop_size(resolution)
+    fake = torch.cat([quantize(images.cpu()) for images, _ in generated_batches(G, n, seed=seed, device=device,
+                                                                             truncation_psi=truncation_psi)])
+    feats, objects = object_features(fake, locator, describer, size)
+    recognised = (describer.predict_from_features(feats) == objects.label) if len(objects) else objects.label.bool()
+    top_left = (objects.center - size / 2).round().clamp(0, resolution - size)  # as object_crops cuts them
+    names = get_dataset(dataset, resolution, "val", count=1, data_dir=data_dir).class_names or [
+        str(k) for k in range(locator.num_classes)]
+    out = {}
+    for k, name in enumerate(names):
+        keep = torch.nonzero(recognised & (objects.label == k)).flatten()[:per_class]
+        boxes = torch.cat([top_left[keep].flip(1), top_left[keep].flip(1) + size], 1)  # (y, x) -> (x0, y0, x1, y1)
+        out[name] = {"images": fake[objects.image[keep]], "boxes": boxes}
+    return out
+
+
 def recognised_rates(record: dict) -> dict:
     """Per-image counts from an :func:`evaluate_objects` record: ``objects_per_image`` (located objects of the
     generated scenes), ``recognised_per_image`` (those whose crop the single-object classifier also names alike),

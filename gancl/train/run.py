@@ -136,6 +136,16 @@ class RunResult:
         return nearest_training_images(self.generator(), d.name, d.resolution, d.count, n=n, k=k, space=space,
                                        data_dir=d.data_dir, data_seed=d.seed, seed=self.seed, device=device)
 
+    def samples_by_category(self, per_class: int = 6, n: int = 512, truncation_psi: float = 1.0,
+                            device=None) -> dict:
+        """Generated scenes per object class with the recognised object's box (:func:`gancl.metrics.
+        samples_by_category`, MsConD supplement Fig. 3), from ``n`` samples of the EMA generator; not cached."""
+        from gancl.metrics import samples_by_category
+
+        d = self.config.data
+        return samples_by_category(self.generator(), d.name, d.resolution, per_class=per_class, n=n,
+                                   truncation_psi=truncation_psi, seed=self.seed, device=device, data_dir=d.data_dir)
+
     def evaluate_interpolation(self, inverted: int = 8, invert_steps: int = 300, frames: int = 10,
                                threshold: float = 0.15, random_paths: int = 32, force: bool = False) -> dict:
         """FakeCLR Fig. 1 / Fig. 6 on the EMA generator: invert the first ``inverted`` training images of the run's
