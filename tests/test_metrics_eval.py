@@ -148,6 +148,13 @@ def test_evaluate_features_from_arrays():
     assert res.table_row()["FD (toy)"] == res.fd > 0
 
 
+def test_class_consistency_per_class_splits_the_share_by_the_asked_class():
+    from gancl.metrics.evaluate import class_consistency_per_class
+
+    labels, predictions = torch.tensor([0, 0, 1, 1, 1, 2]), torch.tensor([0, 1, 1, 1, 0, 0])
+    assert class_consistency_per_class(predictions, labels) == {0: 0.5, 1: pytest.approx(2 / 3), 2: 0.0}
+
+
 def test_class_consistency_single_and_multilabel():
     assert class_consistency(torch.tensor([1, 2, 3, 3]), torch.tensor([1, 2, 0, 3])) == 0.75
     presence = torch.tensor([[True, True, False], [False, False, True]])

@@ -33,6 +33,30 @@ def sample_rows(generators: dict, n: int = 10, num_classes: int = 0, seed: int =
     return image_rows(rows, title)
 
 
+@torch.no_grad()
+def class_rows(G, real: torch.Tensor, real_labels: torch.Tensor, names: list, n: int = 8, seed: int = 0,
+               title: Optional[str] = None):
+    """ContraGAN Fig. 4: one row per class, ``n`` samples of the conditional ``G`` asked for that class (the same
+    latents in every row), a gap, then ``n`` real images of the class.
+
+    Args:
+        real: real images (N, 3, R, R) uint8 or float in [-1, 1]; real_labels: (N,) their classes.
+        names: the class names, in label order.
+    Returns:
+        The matplotlib figure (:func:`image_rows`).
+    """
+    from gancl.data import to_uint8
+
+    z = torch.randn(n, G.z_dim, generator=torch.Generator().manual_seed(seed))
+    rows = {}
+    for k, name in enumerate(names):
+        fake = to_uint8(G(z, torch.full((n,), k, dtype=torch.long)))
+        shown = to_uint8(real[real_labels == k][:n])
+        gap = torch.full((1, *fake.shape[1:]), 255, dtype=torch.uint8)
+        rows[name] = torch.cat([fake, gap, shown])
+    return image_rows(rows, title)
+
+
 def stability_panels(histories: dict, acc_threshold: float = 0.5, fd_metric: str = "eval/fd"):
     """ContraGAN Fig. 3: one row per run, three panels: D's authenticity accuracy on training and held-out reals,
     FD over training, and the largest singular value of each D layer.

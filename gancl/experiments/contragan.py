@@ -173,6 +173,15 @@ def _backbones(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> Pa
                     claims, on_diverge="record")
 
 
+@page("contragan/class_samples")
+def _class_samples(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpec:
+    """Figure 4 (no claim): the samples, per class, of Table 1's 2C runs, with per-class measures."""
+    t1 = "2C (ContraGAN)"
+    configs = {"ContraGAN": contragan_table1(scale, dataset, data_dir, steps)[t1]}
+    return PageSpec("contragan/class_samples", scale, configs, resolve_seeds(scale, seeds),
+                    (metrics_evaluation(scale),), gate=data_gate("ContraGAN", configs["ContraGAN"].data.name))
+
+
 @page("contragan/ablation")
 def _ablation(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpec:
     claims = (claim("C5", [("E", "A"), ("H", "C"), ("E", "F"), ("G", "E"), ("I", "H"), ("C", "A"), ("H", "E")]),)

@@ -78,6 +78,8 @@ class EvalResult:
     intra_fd: Optional[float] = None
     intra_fd_per_class: Optional[dict] = None
     extractor_accuracy: Optional[float] = None
+    #: class -> the share of the samples asked for that class that the classifier puts in it
+    class_consistency_per_class: Optional[dict] = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -105,6 +107,13 @@ def class_consistency(predictions: torch.Tensor, labels: torch.Tensor) -> float:
     else:
         hit = predictions.long() == labels
     return float(hit.double().mean())
+
+
+def class_consistency_per_class(predictions: torch.Tensor, labels: torch.Tensor) -> dict:
+    """:func:`class_consistency` of the samples of each conditioning label: {class: share}."""
+    labels = torch.as_tensor(labels).long().cpu()
+    predictions = torch.as_tensor(predictions).cpu()
+    return {int(c): class_consistency(predictions[labels == c], labels[labels == c]) for c in labels.unique()}
 
 
 def intra_class_fd(real_feats, real_labels, fake_feats, fake_labels, min_count: int = 2,
@@ -238,6 +247,7 @@ def evaluate_features(real: Union[RealStats, np.ndarray, torch.Tensor], fake_fea
             result.intra_fd, result.intra_fd_per_class = intra_class_fd(real_feats, real_labels, fake, fake_labels)
     if predictions is not None and fake_labels is not None:
         result.class_consistency = class_consistency(predictions, fake_labels)
+        result.class_consistency_per_class = class_consistency_per_class(predictions, fake_labels)
     return result
 
 

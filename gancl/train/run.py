@@ -76,6 +76,29 @@ class RunResult:
         suffix = f"-s{sample_seed}" if sample_seed else ""
         return self._cached(f"eval-{extractor}-{split}-{n}{suffix}.json", force, measure)
 
+    def evaluate_per_class(self, extractor: str = "domain", n: int = 2000, split: str = "val", force: bool = False,
+                           device=None) -> list:
+        """Per-class measures of a conditional EMA generator (ContraGAN Fig. 4): for each class, its class
+        consistency (the share of the samples asked for it that the domain classifier puts in it) and its
+        intra-class FD (same-class real against generated features), on the samples of :meth:`evaluate` (same n,
+        sample seed 0). Cached in the run folder. Returns rows {"class", "name", "class_consistency", "intra_fd"}."""
+        from gancl.data import get_dataset
+        from gancl.metrics import evaluate_generator
+
+        def measure():
+            d = self.config.data
+            if not self.config.model.num_classes:
+                raise ValueError("per-class measures need a conditional generator (model.num_classes > 0)")
+            result = evaluate_generator(self.generator(), d.name, d.resolution, extractor, n=n, split=split,
+                                        data_dir=d.data_dir, device=device, progress=False)
+            names = get_dataset(d.name, d.resolution, split, count=1, data_dir=d.data_dir).class_names or []
+            consistency, fd = result.class_consistency_per_class or {}, result.intra_fd_per_class or {}
+            return [{"class": k, "name": names[k] if k < len(names) else str(k),
+                     "class_consistency": consistency.get(k), "intra_fd": fd.get(k)}
+                    for k in range(self.config.model.num_classes)]
+
+        return self._cached(f"per-class-{extractor}-{split}-{n}.json", force, measure)
+
     def evaluate_objects(self, n: int = 2000, split: str = "val", force: bool = False, device=None) -> dict:
         """Object-level FD of the EMA generator on multi-object data (:func:`gancl.metrics.evaluate_objects`),
         cached in the run folder like :meth:`evaluate`."""
