@@ -153,6 +153,8 @@ def test_class_consistency_per_class_splits_the_share_by_the_asked_class():
 
     labels, predictions = torch.tensor([0, 0, 1, 1, 1, 2]), torch.tensor([0, 1, 1, 1, 0, 0])
     assert class_consistency_per_class(predictions, labels) == {0: 0.5, 1: pytest.approx(2 / 3), 2: 0.0}
+    presence = torch.tensor([[True, False, False], [False, True, False], [False, True, True], [True, True, False]])
+    assert class_consistency_per_class(presence, torch.tensor([0, 0, 2, 1])) == {0: 0.5, 1: 1.0, 2: 1.0}
 
 
 def test_class_consistency_single_and_multilabel():

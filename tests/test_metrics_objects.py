@@ -143,16 +143,20 @@ def test_recognised_rates_count_objects_per_image_and_their_ratio_to_real():
 
 
 class TwoScenes(torch.nn.Module):
-    """A generator that draws the two images of :func:`scene` in turn."""
+    """A generator that draws the two images of :func:`scene` in turn, then (third) a red speck on blue: the locator
+    finds a red object there, but its crop is mostly blue, so the describer does not recognise it."""
 
     z_dim, num_classes = 8, 0
 
     def __init__(self):
         super().__init__()
-        self.register_buffer("images", scene().float() / 127.5 - 1)
+        speck = torch.zeros(1, 3, 16, 16, dtype=torch.uint8)
+        speck[0, 2] = 255
+        speck[0, :, 8, 8] = torch.tensor([255, 0, 0], dtype=torch.uint8)
+        self.register_buffer("images", torch.cat([scene(), speck]).float() / 127.5 - 1)
 
     def forward(self, z, y=None):
-        return self.images[torch.arange(z.shape[0]) % 2]
+        return self.images[torch.arange(z.shape[0]) % 3]
 
 
 def test_samples_by_category_keeps_recognised_objects_with_their_boxes(monkeypatch):
@@ -161,10 +165,11 @@ def test_samples_by_category_keeps_recognised_objects_with_their_boxes(monkeypat
 
     extractors = {"scenes": colour_locator(), "shapes": MeanColour()}
     monkeypatch.setattr("gancl.metrics.domain.domain_extractor", lambda dataset, *a, **k: extractors[dataset])
-    found = samples_by_category(TwoScenes(), "scenes", 16, per_class=2, n=6)
+    found = samples_by_category(TwoScenes(), "scenes", 16, per_class=3, n=9)
     red, green = list(found)[:2]  # classes 0 and 1: the colour locator's two
-    assert [len(found[name]["images"]) for name in found] == [2, 2] + [0] * (len(found) - 2)
+    assert [len(found[name]["images"]) for name in found] == [3, 3] + [0] * (len(found) - 2)
     assert (found[red]["images"][:, 0].amax((1, 2)) == 255).all()  # scenes with the red blob
+    assert (found[red]["images"][:, 2] == 0).all()  # not the unrecognised speck on blue, located as red too
     assert (found[green]["images"][:, 1].amax((1, 2)) == 255).all()
     for name, (y, x) in ((red, (5, 9)), (green, (13, 2))):
         for x0, y0, x1, y1 in found[name]["boxes"].tolist():

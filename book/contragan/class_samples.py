@@ -18,7 +18,7 @@
 # but it shows what the numbers of Table 1 are about. Here the best of Table 1's 2C runs (the seed with the lowest
 # FD; the runs are shared through the run cache) draws one row per class, beside real images of that class, with
 # two numbers per class that FD does not give: class consistency (the share of the samples asked for the class
-# that the domain classifier puts in it; chance is 0.10) and intra-class FD (same-class real against generated
+# that the domain classifier puts in it; chance is one over the number of classes) and intra-class FD (same-class real against generated
 # features).
 
 # %% tags=["remove-cell"]
@@ -123,8 +123,9 @@ per_class[["class_consistency", "intra_fd"]].round(3)
 from gancl.book import glue
 
 worst = per_class.sort_values("class_consistency").index[:3].tolist()
+chance = 1 / len(per_class)
 reading = (f"The best run (seed {int(best['seed'])}) puts {per_class['class_consistency'].mean():.2f} of its samples "
-           f"in the class they were asked for on average (chance 0.10), from "
+           f"in the class they were asked for on average (chance {chance:.2f}), from "
            f"{per_class['class_consistency'].min():.2f} to {per_class['class_consistency'].max():.2f} across classes; "
            f"least consistent: {', '.join(worst)}. Intra-class FD ranges from {per_class['intra_fd'].min():.1f} to "
            f"{per_class['intra_fd'].max():.1f}.")

@@ -15,12 +15,13 @@
 #
 # A generator trained on 100 images can reach a low FID by drawing the images themselves. FakeCLR's supplement
 # {cite}`li2022fakeclr` follows DiffAugment's nearest-neighbour test: for generated samples it shows the nearest
-# training images in pixel space and in LPIPS features (Fig. 9 on FFHQ-2K, Fig. 10 on FFHQ-100), and concludes that
+# training images in pixel space and in LPIPS features (Fig. 9 on Obama, Fig. 10 on FFHQ-100, as the captions say;
+# the text of its Sec. A.7 names FFHQ-2K and Obama), and concludes that
 # FakeCLR's samples are more diverse and not copies of its training images, even on the smallest data sets.
 #
 # Here, for the ADA-linear baseline and FakeCLR (the runs of the interpolation page, on the 100-image subset), the
-# samples beside their nearest training images in pixels and in the domain classifier's features (LPIPS' VGG
-# weights are not on this machine), and the share of samples nearer to a training image than to any held-out image
+# samples beside their nearest training images in pixels and in the domain classifier's features (the book's
+# stand-in for LPIPS, whose VGG weights it does not download), and the share of samples nearer to a training image than to any held-out image
 # of the same data set (`gancl.metrics.memorisation`): about one half for a generator that has learned the data
 # rather than the images, near one for one that copies them. Pixels are the measure the gate uses: imperfect copies
 # (blurred, noisy) still read as copies there, where a feature space that names an object's class places held-out

@@ -111,7 +111,6 @@ def _scales(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageS
                     gate=data_gate("StyleGAN2 1", configs["StyleGAN2 1"].data.name))
 
 
-
 #: Supplement Fig. 3-6's sampling: the truncation trick in W with psi 0.7 (the paper follows StyleGAN and BigGAN
 #: without printing its psi), scenes searched for recognised objects of each class, samples shown per class and
 #: uncurated samples per discriminator.

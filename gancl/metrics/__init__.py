@@ -32,11 +32,12 @@ from gancl.metrics.interpolation import (InversionResult, SmoothnessResult, fram
 from gancl.metrics.kid import kernel_inception_distance
 from gancl.metrics.ppl import (PPLResult, feature_distance, lerp, lpips_available, lpips_distance,
                                perceptual_path_length, pixel_distance, slerp, trimmed, trimmed_mean)
-from gancl.metrics.objects import (ObjectLocations, crop_agreement, evaluate_objects, locate_objects, samples_by_category,
-                                   localisation_accuracy, object_crops, require_object_boxes)
+from gancl.metrics.objects import (ObjectLocations, crop_agreement, evaluate_objects, locate_objects,
+                                   localisation_accuracy, object_crops, require_object_boxes, samples_by_category)
 from gancl.metrics.prdc import density_coverage, knn_radii, precision_recall
 from gancl.metrics.stats import RealStats, compute_real_stats, real_stats
-from gancl.metrics.memorisation import memorisation, nearest_distance, nearest_k, nearest_training_images
+from gancl.metrics.memorisation import (memorisation, nearest_distance, nearest_k,
+                                        nearest_training_images)
 from gancl.metrics.training import (
     SampleMetricsOverTime, authenticity_accuracy, layer_spectral_norms, logit_statistics_row,
 )
