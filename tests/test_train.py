@@ -709,3 +709,30 @@ def test_time_side_by_side_alternates_configurations_and_records_the_compute():
     assert fakeclr["wall_time"] >= fakeclr["seconds_per_step"] and fakeclr["device"].startswith("cpu")
     with pytest.raises(ValueError, match="steps must be >= 1"):
         seconds_per_step(configs["baseline"], steps=0)
+
+
+def test_real_keys_enter_the_fake_queue_as_table_10_configures(tmp_path):
+    """FakeCLR supplement Table 10: from ``queue_real_from`` of the run on, the first ``queue_real_share`` of each
+    push into the fake queue are keys of this step's reals; the loss still uses the fakes' own keys."""
+    from gancl.models import DOutput
+    from gancl.train.objective import DPhase
+
+    config = tiny("fakeclr/instance_perturbation", steps=4,
+                  **{"loss.queue_real_share": 0.5, "loss.queue_real_from": 0.5})
+    trainer = Trainer(config, 0, tmp_path / "run", device="cpu")
+    obj = trainer.objective
+    assert [obj.real_keys_due(step, 4) for step in range(4)] == [False, False, True, True]  # from half-way
+    real, y = trainer.sample_reals(trainer.gens["data"])
+    fake_keys = {"perturbation": torch.randn(8, config.model.instance_head_dim)}
+    mixed = trainer._with_real_keys(fake_keys, real, y)["perturbation"]
+    assert torch.equal(mixed[4:], fake_keys["perturbation"][4:]) and not torch.equal(mixed[:4], fake_keys[
+        "perturbation"][:4])
+    out = DOutput(logits=torch.randn(8), features=torch.randn(8, 2), instance_proj=torch.randn(8, mixed.shape[1]))
+    obj.d_terms(DPhase(out, out, y, y, step=2, instance_keys=fake_keys, queue_keys={"perturbation": mixed}))
+    kept = min(8, len(obj.queues["perturbation"].keys))  # the tiny subset's queue holds fewer than a batch
+    torch.testing.assert_close(obj.queues["perturbation"].keys[-kept:],
+                               torch.nn.functional.normalize(mixed, dim=1)[-kept:])
+    h = train(config, seed=0, device="cpu", root=tmp_path).history()
+    assert torch.isfinite(torch.tensor(h["loss/D/instance"].values)).all()
+    with pytest.raises(ValueError, match="needs loss.instance 'fake' or 'perturbation'"):
+        tiny("fakeclr/baseline", **{"loss.queue_real_share": 0.5}).validate()

@@ -98,6 +98,12 @@ FAKECLR_T6_TIMING = {"smoke": {"steps": 2, "rounds": 2}, "small": {"steps": 16, 
 FAKECLR_T8_WEIGHTS = (2.0, 5.0, 10.0)
 FAKECLR_T8 = {"InsGen": ("fakeclr/insgen", {}), "FakeCLR†": ("fakeclr/fakeclr", {"loss.diversity_queue": False})}
 
+#: Supplement Table 10: real images' keys in the fake queue (the paper's labels -> overrides of the
+#: Instance-perturbation preset): half of each push from the start (Config A) or from half-way (Config B).
+FAKECLR_T10 = {"Instance-perturbation (baseline)": {},
+               "Config A": {"loss.queue_real_share": 0.5, "loss.queue_real_from": 0.0},
+               "Config B": {"loss.queue_real_share": 0.5, "loss.queue_real_from": 0.5}}
+
 #: Fig. 1 / Fig. 6 settings: frames per path, the jump threshold of Fig. 6 (mean |difference| in [0, 1] units), random
 #: paths per run, training images inverted per run (consecutive pairs are joined by a path), inversion steps.
 FAKECLR_INTERPOLATION = {"frames": 10, "threshold": 0.15, "random_paths": 32, "inverted": 8,
@@ -241,6 +247,24 @@ def _nearest_neighbours(scale, seeds=None, dataset=None, data_dir=None, steps=No
                      Evaluation("memorisation", n, options=(("space", "features"),))), (copies,),
                     on_diverge="record", settings=dict(FAKECLR_NEIGHBOURS),
                     gate=Gate(FAKECLR_BASELINE, MEMORISATION_GATE))
+
+
+def fakeclr_table10(scale_name: str, dataset: Optional[str] = None, data_dir: Optional[str] = None,
+                    steps: Optional[int] = None) -> dict:
+    """FakeCLR supplement Table 10 on the larger subset of :data:`FAKECLR_SIZES` (the paper's FFHQ-2K): the
+    labels of :data:`FAKECLR_T10` -> RunConfig."""
+    count = FAKECLR_SIZES[scale(scale_name).name][-1] if scale(scale_name).name != "paper" else 2000
+    return {label: _fakeclr_page("fakeclr/instance_perturbation", scale_name, dataset, data_dir, steps, count=count,
+                                 **overrides) for label, overrides in FAKECLR_T10.items()}
+
+
+@page("fakeclr/real_in_queue")
+def _real_in_queue(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpec:
+    configs = fakeclr_table10(scale, dataset, data_dir, steps)
+    baseline = next(iter(configs))
+    worse = claim("F9", [(baseline, "Config A"), (baseline, "Config B")])
+    return PageSpec("fakeclr/real_in_queue", scale, configs, resolve_seeds(scale, seeds), (_metrics(scale),),
+                    (worse,), on_diverge="record", gate=data_gate(baseline, configs[baseline].data.name))
 
 
 @page("fakeclr/cost")

@@ -132,6 +132,11 @@ class LossConfig:
     perturb_max_abs: Optional[float] = None
     diversity_queue: bool = False
     queue_min: int = 32
+    #: supplement Table 10: the share of each step's keys pushed into the fake queue that are keys of real images
+    #: (0: none; Config A/B: 0.5), from the step at ``queue_real_from`` of the run (a fraction of optim.steps: 0 from
+    #: the start, Config A; 0.5 from half-way, Config B)
+    queue_real_share: float = _added_later(0.0)
+    queue_real_from: float = _added_later(0.0)
     forgetting_factor: bool = False
     forgetting_tau: float = 0.01
     #: with forgetting_factor: the released code's constant margin instead of Eq. 11 (see the Fig. 7 page)
@@ -269,6 +274,11 @@ class RunConfig:
             (l.r1_gamma >= 0 and l.r1_every >= 1, "loss.r1_gamma must be >= 0 and loss.r1_every >= 1"),
             (l.pl_weight >= 0 and l.pl_every >= 1 and l.pl_batch_shrink >= 1 and 0 < l.pl_decay <= 1,
              "loss.pl_weight must be >= 0, loss.pl_every and loss.pl_batch_shrink >= 1, loss.pl_decay in (0, 1]"),
+            (0.0 <= l.queue_real_share <= 1.0 and 0.0 <= l.queue_real_from < 1.0,
+             "loss.queue_real_share must be in [0, 1] and loss.queue_real_from (a fraction of the run) in [0, 1)"),
+            (l.queue_real_share == 0 or l.instance in ("fake", "perturbation"),
+             f"loss.queue_real_share puts real keys into the fake queue: it needs loss.instance 'fake' or "
+             f"'perturbation', got {l.instance!r}"),
             (l.pl_weight == 0 or m.arch == "stylegan2",
              f"loss.pl_weight > 0 regularises the mapping from w to images: it needs model.arch='stylegan2', "
              f"got {m.arch!r}"),

@@ -43,6 +43,8 @@ class DPhase:
     real_images: the augmented reals (b, 3, R, R) D saw, requiring grad, on the steps R1 is due.
     instance_keys: equation name -> (b, d) momentum-D keys of FakeCLR's terms (of the images each equation's
     ``key_of`` names; one equation, or two for the InsGen-like "real+fake").
+    queue_keys: equation name -> (b, d) keys pushed into its queue after the loss, where they are not the
+    ``instance_keys`` (supplement Table 10: some replaced by keys of real images).
     """
 
     real: DOutput
@@ -53,6 +55,7 @@ class DPhase:
     view: Optional[DOutput] = None
     real_images: Optional[torch.Tensor] = None
     instance_keys: Optional[dict] = None
+    queue_keys: Optional[dict] = None
 
 
 @dataclass
@@ -141,6 +144,11 @@ class Objective:
         """Whether this G step carries the (lazy) path-length penalty: every ``pl_every`` steps when its weight > 0."""
         return self.cfg.pl_weight > 0 and step % self.cfg.pl_every == 0
 
+    def real_keys_due(self, step: int, steps: int) -> bool:
+        """Whether this D step pushes keys of real images into the fake queue (supplement Table 10)."""
+        c = self.cfg
+        return c.queue_real_share > 0 and step >= round(c.queue_real_from * steps)
+
     def g_instance(self) -> bool:
         """Whether G's phase has FakeCLR's instance term (Instance-fake on G's fakes, Eq. 9, weight lambda_G): when
         D has a term on fakes."""
@@ -174,7 +182,7 @@ class Objective:
             terms[term] = c.instance_weight_d * self.instance_loss(equation, query, p.instance_keys[name], p.step,
                                                                    self.queues[name])
         for name in self.instances:  # after the losses, as MoCo and the authors' code do
-            self.queues[name].push(p.instance_keys[name], p.step)
+            self.queues[name].push((p.queue_keys or {}).get(name, p.instance_keys[name]), p.step)
         return terms
 
     # ---------------------------------------------------------------- G phase

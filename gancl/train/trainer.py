@@ -294,8 +294,12 @@ class Trainer:
         for name, equation in obj.instances.items():
             images, labels = source[equation.key_of]
             keys[name] = self._instance_key(images, labels, perturb=equation.key_of == "perturbed fake")
+        queue_keys = None
+        if obj.real_keys_due(self.step, self.cfg.optim.steps):
+            queue_keys = self._with_real_keys(keys, real, y_real)
         phase = DPhase(real=out["real"], fake=out["fake"], y_real=y_real, y_fake=y_fake, step=self.step,
-                       view=out.get("view"), real_images=batches["real"][0] if r1 else None, instance_keys=keys)
+                       view=out.get("view"), real_images=batches["real"][0] if r1 else None, instance_keys=keys,
+                       queue_keys=queue_keys)
         terms = obj.d_terms(phase)
         self._check_finite(terms, "D")
         self.opt_d.zero_grad(set_to_none=True)
@@ -349,6 +353,16 @@ class Trainer:
         return G.synthesis(ws), ws
 
     # ---------------------------------------------------------------- FakeCLR
+    def _with_real_keys(self, keys: dict, real: torch.Tensor, y_real: torch.Tensor) -> dict:
+        """FakeCLR supplement Table 10: this step's keys for the queue with the first ``loss.queue_real_share`` of
+        the batch's rows replaced by the momentum D's keys of this step's reals (under the key augmentation)."""
+        n = round(self.cfg.loss.queue_real_share * real.shape[0])
+        if n == 0:
+            return keys
+        # keys of the whole batch (the augmentation is drawn per global batch), of which the first n are kept
+        real_keys = self._instance_key(real, y_real, perturb=False)[:n]
+        return {name: torch.cat([real_keys, k[n:]]) for name, k in keys.items()}
+
     @torch.no_grad()
     def _instance_key(self, images, labels, perturb: bool):
         """Momentum-D keys (b, d) under a second, full-strength augmentation T_k+ (FakeCLR Eq. 6-8): of ``images``,
