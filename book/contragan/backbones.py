@@ -18,7 +18,7 @@
 # embedding onto the features (ProjGAN {cite}`miyato2018projection`). Its Table 2 trains the three on three
 # backbones on CIFAR-10 (DCGAN, a ResNet GAN and BigGAN {cite}`brock2019biggan`), three seeds each, and on Tiny
 # ImageNet with BigGAN. On the DCGAN column ContraGAN has the lowest FID; on the ResNet column ProjGAN edges it out
-# (11.03 against 11.33) while both beat ACGAN; the text calls ContraGAN's performance favourable on CIFAR-10 but with
+# (the table below) while both beat ACGAN; the text calls ContraGAN's performance favourable on CIFAR-10 but with
 # larger variations, and more effective on the harder Tiny ImageNet.
 #
 # At `small` scale the two backbones are the book's SN-DCGAN and SN-ResNet with 32 channels on the embedded 10-class

@@ -13,8 +13,8 @@
 # %% [markdown]
 # # ContraGAN, Figure 4: what the best ContraGAN draws, class by class
 #
-# ContraGAN's Figure 4 {cite}`kang2020contragan` shows generated images of its CIFAR-10 model (FID 10.32) and of
-# its ImageNet model (FID 19.44; there the authors selected well-generated images). A figure cannot test a claim,
+# ContraGAN's Figure 4 {cite}`kang2020contragan` shows generated images of its CIFAR-10 model and of its ImageNet
+# model (their FIDs below; for ImageNet the authors selected well-generated images). A figure cannot test a claim,
 # but it shows what the numbers of Table 1 are about. Here the best of Table 1's 2C runs (the seed with the lowest
 # FD; the runs are shared through the run cache) draws one row per class, beside real images of that class, with
 # two numbers per class that FD does not give: class consistency (the share of the samples asked for the class

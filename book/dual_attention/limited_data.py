@@ -17,7 +17,7 @@
 # mechanisms on 30k-image subsets at 128 px: SAN self-attention in G, the dual contrastive loss, and reference
 # attention in D, built up from a StyleGAN2 baseline {cite}`karras2020stylegan2` as five rows. The authors read
 # three findings: (1) self-attention in G, then the dual contrastive loss on top of it, improve on every subset, more
-# than on large data; (2) reference attention in D improves on the baseline on every subset (up to 57 % on LSUN
+# than on large data; (2) reference attention in D improves on the baseline on every subset (most on LSUN
 # Bedroom), which they liken to data augmentation; (3) reference attention and the contrastive loss together are
 # not always compatible (the last row is worse than the fourth on two of the four subsets).
 #

@@ -16,7 +16,7 @@
 # FakeCLR {cite}`li2022fakeclr` contrasts each fake only with other fakes: the negatives in its queue are keys of
 # generated images. Its supplement asks what real images would add there (Sec. A.12, Table 10, FFHQ-2K): with
 # Instance-perturbation as the baseline, Config A fills half of each push into the queue with keys of real images
-# from the start of training, Config B from half-way. Both are worse (FID 12.46 and 13.71 against 11.29). The
+# from the start of training, Config B from half-way. Both are worse (the table below). The
 # authors' reading: real negatives may disturb what the discriminator learns about how fakes relate to each other,
 # and, for a fake, a real image is an easy negative, where contrastive learning prefers hard ones.
 #

@@ -207,11 +207,17 @@ def _ablations(scale, seeds=None, dataset=None, data_dir=None, steps=None, sizes
                     gate=Gate(f"{FAKECLR_BASELINE} @ {first}", MEMORISATION_GATE))
 
 
+def _larger_subset(scale_name: str) -> int:
+    """The subset of FakeCLR's 2K-image experiments (supplement Tables 8, 10): the paper's 2000 images at `paper`
+    scale, else the larger of the scale's :data:`FAKECLR_SIZES`."""
+    return 2000 if scale(scale_name).name == "paper" else FAKECLR_SIZES[scale(scale_name).name][-1]
+
+
 def fakeclr_table8(scale_name: str, dataset: Optional[str] = None, data_dir: Optional[str] = None,
                    steps: Optional[int] = None) -> dict:
     """FakeCLR supplement Table 8: InsGen and FakeCLR† at each path-length weight of :data:`FAKECLR_T8_WEIGHTS` on
     the larger subset of :data:`FAKECLR_SIZES`. Returns "<method>, PL <weight>" (e.g. "InsGen, PL 5") -> RunConfig."""
-    count = FAKECLR_SIZES[scale(scale_name).name][-1] if scale(scale_name).name != "paper" else 2000
+    count = _larger_subset(scale_name)
     return {f"{method}, PL {weight:g}": _fakeclr_page(name, scale_name, dataset, data_dir, steps, count=count,
                                                       **{**extra, "loss.pl_weight": weight})
             for method, (name, extra) in FAKECLR_T8.items() for weight in FAKECLR_T8_WEIGHTS}
@@ -253,7 +259,7 @@ def fakeclr_table10(scale_name: str, dataset: Optional[str] = None, data_dir: Op
                     steps: Optional[int] = None) -> dict:
     """FakeCLR supplement Table 10 on the larger subset of :data:`FAKECLR_SIZES` (the paper's FFHQ-2K): the
     labels of :data:`FAKECLR_T10` -> RunConfig."""
-    count = FAKECLR_SIZES[scale(scale_name).name][-1] if scale(scale_name).name != "paper" else 2000
+    count = _larger_subset(scale_name)
     return {label: _fakeclr_page("fakeclr/instance_perturbation", scale_name, dataset, data_dir, steps, count=count,
                                  **overrides) for label, overrides in FAKECLR_T10.items()}
 
