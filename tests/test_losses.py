@@ -62,14 +62,15 @@ def _dot(a, b):
     return sum(x * y for x, y in zip(a, b))
 
 
-def _ref_conditional(embed, proxy, labels, t, same_in_numerator, exclude_same_in_denominator=False):
-    """ContraGAN Eq. 7 / Eq. 8 for every anchor i, k running over the batch."""
+def _ref_conditional(embed, proxy, labels, t, same_in_numerator, exclude_same_in_denominator=False, proxy_weight=1.0):
+    """ContraGAN Eq. 7 / Eq. 8 for every anchor i, k running over the batch (the proxy term counted proxy_weight
+    times)."""
     l = [_unit(r) for r in embed.tolist()]
     e = [_unit(r) for r in proxy.tolist()]
     y = labels.tolist()
     n, total = len(l), 0.0
     for i in range(n):
-        pos = math.exp(_dot(l[i], e[i]) / t)
+        pos = proxy_weight * math.exp(_dot(l[i], e[i]) / t)
         num, den = pos, pos
         for k in range(n):
             if k == i:
@@ -143,6 +144,32 @@ def test_2c_matches_eq8_reference(t):
     embed, proxy = _randn(6, 4, seed=1), _randn(6, 4, seed=2)
     got = contrastive_2c(embed, proxy, LABELS6, t)
     assert got.item() == pytest.approx(_ref_conditional(embed, proxy, LABELS6, t, True), rel=1e-12)
+
+
+@pytest.mark.parametrize("w", [0.5, 4.0])
+def test_2c_proxy_weight_counts_the_proxy_w_times(w):
+    embed, proxy = _randn(6, 4, seed=1), _randn(6, 4, seed=2)
+    got = contrastive_2c(embed, proxy, LABELS6, 0.5, proxy_weight=w)
+    assert got.item() == pytest.approx(_ref_conditional(embed, proxy, LABELS6, 0.5, True, proxy_weight=w), rel=1e-12)
+    assert got.item() != pytest.approx(contrastive_2c(embed, proxy, LABELS6, 0.5).item(), rel=1e-3)
+
+
+def test_2c_proxy_weight_shifts_the_gradient_to_the_proxy():
+    """w > 1 moves the embedding's gradient towards the proxy's direction: the data-to-class term pulls harder."""
+    embed, proxy = _randn(6, 4, seed=11), _randn(6, 4, seed=12)
+    cosines = []
+    for w in (1.0, 16.0):
+        e = embed.clone().requires_grad_(True)
+        contrastive_2c(e, proxy, LABELS6, 1.0, proxy_weight=w).backward()
+        step = -e.grad  # the direction the loss moves each embedding
+        cosines.append(torch.nn.functional.cosine_similarity(step, proxy, dim=1).mean().item())
+    assert cosines[1] > cosines[0]
+
+
+@pytest.mark.parametrize("w", [0.0, -1.0])
+def test_2c_proxy_weight_must_be_positive(w):
+    with pytest.raises(ValueError, match="proxy_weight"):
+        contrastive_2c(_randn(6, 4, seed=1), _randn(6, 4, seed=2), LABELS6, proxy_weight=w)
 
 
 @pytest.mark.parametrize("exclude", [False, True])

@@ -736,3 +736,28 @@ def test_real_keys_enter_the_fake_queue_as_table_10_configures(tmp_path):
     assert torch.isfinite(torch.tensor(h["loss/D/instance"].values)).all()
     with pytest.raises(ValueError, match="needs loss.instance 'fake' or 'perturbation'"):
         tiny("fakeclr/baseline", **{"loss.queue_real_share": 0.5}).validate()
+
+
+def test_proxy_weight_reaches_2c_and_is_refused_where_there_is_no_proxy(tmp_path):
+    """``loss.proxy_weight`` (the book's 2C probe): the objective's conditioning term is Eq. 8 with the proxy
+    counted w times; runs at the default keep their cached names; other conditioning losses refuse it."""
+    from gancl.models import DOutput
+    from gancl.train.objective import Objective
+
+    base = tiny("contragan/2c")
+    assert tiny("contragan/2c", **{"loss.proxy_weight": 1.0}).run_id(0) == base.run_id(0)
+    assert tiny("contragan/2c", **{"loss.proxy_weight": 4.0}).run_id(0) != base.run_id(0)
+    embed, proxy = torch.randn(8, 16), torch.randn(8, 16)
+    y = torch.tensor([0, 1, 2, 0, 1, 2, 0, 1])
+    out = DOutput(logits=torch.randn(8), features=torch.randn(8, 2), embed=embed, proxy=proxy)
+    for w in (1.0, 4.0):
+        cfg = tiny("contragan/2c", **{"loss.proxy_weight": w})
+        got = Objective(cfg.loss, cfg.model.num_classes).conditioning(out, y, None)
+        torch.testing.assert_close(got, losses.contrastive_2c(embed, proxy, y, cfg.loss.temperature, proxy_weight=w))
+    trained = train(tiny("contragan/2c", **{"loss.proxy_weight": 4.0}), seed=0, device="cpu", root=tmp_path)
+    assert torch.isfinite(torch.tensor(trained.history()["loss/D/cond"].values)).all()
+    for name, extra in (("contragan/eq7", {}), ("contragan/2c", {"loss.aps": True})):
+        with pytest.raises(ValueError, match="proxy_weight"):
+            tiny(name, **{"loss.proxy_weight": 2.0, **extra}).validate()
+    with pytest.raises(ValueError, match="proxy_weight must be > 0"):
+        tiny("contragan/2c", **{"loss.proxy_weight": 0.0}).validate()

@@ -15,6 +15,8 @@ Numerics: all ratios of sums of exponentials are written as differences of ``log
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 
@@ -48,11 +50,13 @@ def _masked_logsumexp(first: torch.Tensor, rows: torch.Tensor, drop: torch.Tenso
 
 
 def _conditional_contrastive(
-    l, e, labels, temperature: float, same_label_in_numerator: bool, drop_same_label_negatives: bool
+    l, e, labels, temperature: float, same_label_in_numerator: bool, drop_same_label_negatives: bool,
+    proxy_weight: float = 1.0,
 ):
-    """Shared body of Eq. 7, Eq. 8 and APS on already gathered, normalised (N, d) tensors."""
+    """Shared body of Eq. 7, Eq. 8 and APS on already gathered, normalised (N, d) tensors; the proxy's term enters
+    numerator and denominator ``proxy_weight`` times (log w added to its logit)."""
     n = l.shape[0]
-    positive = (l * e).sum(dim=1) / temperature
+    positive = (l * e).sum(dim=1) / temperature + math.log(proxy_weight)
     sim = l @ l.T / temperature
     self_mask = torch.eye(n, dtype=torch.bool, device=l.device)
     same_label = labels[:, None] == labels[None, :]
@@ -66,7 +70,8 @@ def _conditional_contrastive(
 
 
 def contrastive_2c(
-    embed: torch.Tensor, proxy: torch.Tensor, labels: torch.Tensor, temperature: float = 1.0
+    embed: torch.Tensor, proxy: torch.Tensor, labels: torch.Tensor, temperature: float = 1.0,
+    proxy_weight: float = 1.0,
 ) -> torch.Tensor:
     """Conditional contrastive (2C) loss, ContraGAN Eq. 8.
 
@@ -80,13 +85,20 @@ def contrastive_2c(
         proxy: (N, d) class embedding e(y_i) of each sample's label (normalised inside).
         labels: (N,) integer labels.
         temperature: t > 0 (the paper's CIFAR-10 setting is 1.0).
+        proxy_weight: w > 0, how many samples the proxy term counts as, in numerator and denominator alike:
+            w exp(l_i.e_i/t) in place of exp(l_i.e_i/t) (1: Eq. 8). Not in the paper: with a batch of 64 over 10
+            classes the numerator holds about six data-to-data terms against one data-to-class term, and w > 1
+            gives the class embedding more of the pull (the book's "does 2C draw the class it is asked for?").
 
     Returns:
         Scalar: the mean of -log(numerator / denominator) over the (global) batch. Needs a global batch of >= 2.
     """
     t = check_temperature(temperature)
+    if not proxy_weight > 0:
+        raise ValueError(f"proxy_weight must be > 0, got {proxy_weight}")
     l, e, labels = _global_pairs(embed, proxy, labels, "embed", "proxy")
-    return _conditional_contrastive(l, e, labels, t, same_label_in_numerator=True, drop_same_label_negatives=False)
+    return _conditional_contrastive(l, e, labels, t, same_label_in_numerator=True, drop_same_label_negatives=False,
+                                    proxy_weight=proxy_weight)
 
 
 def contrastive_eq7(

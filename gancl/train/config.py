@@ -109,6 +109,8 @@ class LossConfig:
     pnca_authors_denominator: bool = _added_later(False)
     aps: bool = False
     cr_weight: float = 0.0
+    #: 2C only: how many samples the class proxy counts as in Eq. 8 (losses.contrastive_2c; 1: the paper)
+    proxy_weight: float = _added_later(1.0)
 
     # ---- MsConD (Lee, Kim & Lee): the per-scale contrastive term (the book's reading, see gancl.losses)
     ms_contrastive_weight: float = 0.0
@@ -270,6 +272,10 @@ class RunConfig:
              f"dtype={self.dtype!r} computes in {self.dtype}: it needs mixed_precision='no'"),
             (o.steps > 0 and o.batch_size > 0 and o.n_dis > 0, "optim.steps, batch_size and n_dis must be positive"),
             (l.temperature > 0 and l.instance_temperature > 0 and l.ms_temperature > 0, "temperatures must be > 0"),
+            (l.proxy_weight > 0, f"loss.proxy_weight must be > 0, got {l.proxy_weight}"),
+            (l.proxy_weight == 1.0 or (l.cond == "2c" and not l.aps),
+             f"loss.proxy_weight={l.proxy_weight} weighs the class proxy of 2C (Eq. 8); loss.cond={l.cond!r}"
+             + (" with APS (no proxy)" if l.aps else "") + " has no such term: set loss.cond='2c' or leave it at 1"),
             (0.0 <= l.augment_p <= 1.0, f"loss.augment_p must be in [0, 1], got {l.augment_p}"),
             (l.r1_gamma >= 0 and l.r1_every >= 1, "loss.r1_gamma must be >= 0 and loss.r1_every >= 1"),
             (l.pl_weight >= 0 and l.pl_every >= 1 and l.pl_batch_shrink >= 1 and 0 < l.pl_decay <= 1,

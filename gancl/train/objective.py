@@ -223,7 +223,7 @@ class Objective:
                                           exclude_same_label=c.eq7_exclude_same_label)
         if c.aps:
             return losses.contrastive_2c_aps(out.embed, view.embed, labels, c.temperature)
-        return losses.contrastive_2c(out.embed, out.proxy, labels, c.temperature)
+        return losses.contrastive_2c(out.embed, out.proxy, labels, c.temperature, proxy_weight=c.proxy_weight)
 
     def r1_term(self, real: DOutput, real_images: torch.Tensor) -> torch.Tensor:
         """gamma/2 * interval * R1 on D's adversarial outputs for the reals (all outputs of a multi-scale D summed)."""
