@@ -19,7 +19,7 @@ from gancl.experiments.spec import DATA_GATES, MEMORISATION_GATE, Claim, Evaluat
 from gancl.experiments.contragan import (CONTRAGAN_CR_WEIGHT, CONTRAGAN_FIG3, CONTRAGAN_FIG3_RUNS,
                                          CONTRAGAN_FIG3_SEEDS, CONTRAGAN_PRESETS, CONTRAGAN_SMALL,
                                          CONTRAGAN_TABLE1, CONTRAGAN_TABLE2_BACKBONES, CONTRAGAN_TABLE2_METHODS,
-                                         CONTRAGAN_TABLE4, CONTRAGAN_TABLE4_BATCH, CONTRAGAN_TABLE4_SMALL_STEPS,
+                                         CONTRAGAN_TABLE4, CONTRAGAN_TABLE4_BATCH, CONTRAGAN_PAIRED_SEEDS,
                                          STABILITY_ACC_GAP, contragan_fig3, contragan_table1, contragan_table2,
                                          contragan_table4)
 from gancl.experiments.dual import (DUAL_BUDGET, DUAL_PRESETS, DUAL_T4_METHODS, DUAL_T4_SEEDS, DUAL_T4_SIZES,
