@@ -761,3 +761,30 @@ def test_proxy_weight_reaches_2c_and_is_refused_where_there_is_no_proxy(tmp_path
             tiny(name, **{"loss.proxy_weight": 2.0, **extra}).validate()
     with pytest.raises(ValueError, match="proxy_weight must be > 0"):
         tiny("contragan/2c", **{"loss.proxy_weight": 0.0}).validate()
+
+
+def test_measured_curves_keep_the_measured_steps_of_every_run():
+    """``measured_curves``: one row per (config, seed, measured step), ``eval/`` stripped; loss-only rows dropped;
+    a run that measured nothing adds no row."""
+    import pandas as pd
+
+    from gancl.train import measured_curves
+
+    class Fake:
+        def __init__(self, rows):
+            self.rows = rows
+
+        def history(self):
+            return pd.DataFrame(self.rows)
+
+    measured = [{"step": 1, "images_seen": 8, "wall_time": 0.1, "loss/D/adv": 1.0},
+                {"step": 2, "images_seen": 16, "wall_time": 0.2, "loss/D/adv": 0.9, "eval/fd": 30.0,
+                 "eval/class_consistency": 0.2},
+                {"step": 4, "images_seen": 32, "wall_time": 0.4, "loss/D/adv": 0.8, "eval/fd": 20.0,
+                 "eval/class_consistency": 0.5}]
+    runs = {("2C", 0): Fake(measured), ("2C", 1): Fake(measured[:2]),
+            ("plain", 0): Fake([{"step": 1, "images_seen": 8, "wall_time": 0.1, "loss/D/adv": 1.0}])}
+    curves = measured_curves(runs)
+    assert list(zip(curves["config"], curves["seed"], curves["step"])) == [("2C", 0, 2), ("2C", 0, 4), ("2C", 1, 2)]
+    assert list(curves["class_consistency"]) == [0.2, 0.5, 0.2] and list(curves["fd"]) == [30.0, 20.0, 30.0]
+    assert measured_curves({("plain", 0): runs[("plain", 0)]}).empty

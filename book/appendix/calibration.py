@@ -77,12 +77,12 @@ scale_banner(scale)
 
 # %%
 from gancl import experiments
-from gancl.train import train_grid
+from gancl.train import measured_curves, train_grid
 
 spec = experiments.page_spec("appendix/calibration", scale, seeds=seeds, dataset=dataset, data_dir=data_dir,
                              steps=steps, families=families)
 results, runs = train_grid(spec, force=force, device=device)
-curves = experiments.calibration.curves(runs)
+curves = measured_curves(runs)
 chosen = [experiments.calibration.family(label) for label in
           experiments.calibration.default_families(scale, families)]
 print({label: f"{c.optim.steps} steps at batch {c.optim.batch_size}, measured every {c.eval.fd_every}"

@@ -479,7 +479,7 @@ def calibration_panels(curves, families: dict, title: Optional[str] = None, real
     horizontal, in the colour of the resolution).
 
     Args:
-        curves: :func:`gancl.experiments.calibration.curves` of the page's runs (config, seed, step, measures).
+        curves: :func:`gancl.train.measured_curves` of the page's runs (config, seed, step, measures).
         families: family label -> (gate ((measure, threshold), ...), budget (resolution, steps), {resolution: config
             label}).
         real: config label -> {measure: value} of real images measured as samples

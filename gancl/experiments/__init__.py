@@ -34,7 +34,7 @@ from gancl.experiments.fakeclr import (FAKECLR_BUDGET, FAKECLR_FIG7, FAKECLR_INT
                                        FAKECLR_T6_TIMING, FAKECLR_T8, FAKECLR_T8_WEIGHTS, FAKECLR_T10, fakeclr_methods,
                                        fakeclr_table1, fakeclr_table5, fakeclr_table8, fakeclr_table10)
 from gancl.experiments.calibration import (CALIBRATION_HORIZON, CALIBRATION_RESOLUTIONS, CALIBRATION_SEEDS, FAMILIES,
-                                           Family, calibration_configs, curves, first_passing_step)
+                                           Family, calibration_configs, first_passing_step)
 from gancl.train.config import fakeclr_queue_size, r1_gamma_heuristic
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -204,19 +204,6 @@ def real_reference(spec: PageSpec, measures: tuple = ("fd", "precision", "recall
     return out
 
 
-def curves(runs: dict) -> pd.DataFrame:
-    """The measured curves of a calibration page's runs, long format: one row per (config, seed, step) with
-    ``images_seen``, ``wall_time`` and every ``eval/<measure>`` column renamed to ``<measure>``.
-    ``runs``: (label, seed) -> RunResult, as :func:`gancl.train.train_grid` returns them."""
-    frames = []
-    for (label, seed), run in runs.items():
-        h = run.history()
-        measured = [c for c in h.columns if c.startswith("eval/")]
-        rows = h.dropna(subset=measured, how="all")[["step", "images_seen", "wall_time", *measured]]
-        frames.append(rows.rename(columns={c: c[len("eval/"):] for c in measured}).assign(config=label, seed=seed))
-    return pd.concat(frames, ignore_index=True)
-
-
 def first_passing_step(curves: pd.DataFrame, gate: tuple) -> Optional[int]:
     """The first measured step at which the mean over seeds of every gate measure reaches its threshold (None when
     none does). ``curves``: one configuration's rows of :func:`curves`; ``gate``: (measure, threshold) pairs."""

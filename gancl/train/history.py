@@ -60,3 +60,23 @@ def read_history(path):
     import pandas as pd
 
     return pd.DataFrame(read_rows(path))
+
+
+def measured_curves(runs: dict):
+    """The curves measured as runs trained (``eval.fd_every``), long format: one row per (config, seed, measured
+    step) with ``step``, ``images_seen``, ``wall_time`` and every ``eval/<measure>`` column renamed to ``<measure>``
+    (fd, precision, recall, class_consistency, ...). ``runs``: (label, seed) -> RunResult, as
+    :func:`gancl.train.train_grid` returns them; a run that measured nothing adds no row."""
+    import pandas as pd
+
+    frames = []
+    for (label, seed), run in runs.items():
+        h = run.history()
+        measured = [c for c in h.columns if c.startswith("eval/")]
+        if not measured:
+            continue
+        rows = h.dropna(subset=measured, how="all")[["step", "images_seen", "wall_time", *measured]]
+        frames.append(rows.rename(columns={c: c[len("eval/"):] for c in measured}).assign(config=label, seed=seed))
+    if not frames:
+        return pd.DataFrame(columns=["step", "images_seen", "wall_time", "config", "seed"])
+    return pd.concat(frames, ignore_index=True)
