@@ -1,6 +1,7 @@
 """Shared page figures: they draw what the diagnostics compute."""
 
 import matplotlib
+import pytest
 
 matplotlib.use("Agg")
 
@@ -203,3 +204,23 @@ def test_calibration_panels_mark_the_gate_the_budget_and_the_first_passing_step(
     assert vertical_lines(axes[7]) == {(":", 200.0)}
     means = [line for line in axes[1].get_lines() if line.get_linewidth() == 1.8]
     assert [list(line.get_ydata()) for line in means] == [[0.25, 0.5, 0.75], [0.1, 0.1, 0.1]]
+
+
+def test_measure_curves_draw_each_seed_and_the_mean_per_configuration():
+    import pandas as pd
+
+    from gancl.book.figures import measure_curves
+
+    rows = [{"config": config, "seed": seed, "step": step, "class_consistency": base + 0.1 * seed + step / 1000,
+             "fd": 10.0}
+            for config, base in (("2C", 0.1), ("ProjGAN", 0.6)) for seed in (0, 1) for step in (250, 500)]
+    fig = measure_curves(pd.DataFrame(rows), ("class_consistency", "fd"), order=["ProjGAN", "2C"],
+                         reference={"class_consistency": (0.1, "chance")})
+    first, second = fig.axes
+    assert (first.get_title(), second.get_title()) == ("class consistency", "FD (domain)")
+    labelled = {line.get_label(): line for line in first.get_lines() if not line.get_label().startswith("_")}
+    assert set(labelled) == {"ProjGAN", "2C", "chance"}
+    assert list(labelled["2C"].get_ydata()) == pytest.approx([0.1 + 0.05 + 0.25, 0.1 + 0.05 + 0.5])  # seeds' mean
+    assert labelled["ProjGAN"].get_color() == "C0" and labelled["chance"].get_ydata()[0] == 0.1
+    assert len(first.get_lines()) == 2 * 3 + 1  # two seeds and a mean per configuration, and the reference
+    assert second.get_yscale() == "log"

@@ -239,6 +239,46 @@ def seed_points(results, value: str = "fd", order: Optional[list] = None, ax=Non
     return fig
 
 
+def measure_curves(curves, measures: tuple = ("class_consistency",), order: Optional[list] = None,
+                   reference: Optional[dict] = None, title: Optional[str] = None):
+    """Measures recorded over training, one panel per measure, one colour per configuration: a thin line per seed
+    and a thick line through the seeds' mean.
+
+    Args:
+        curves: :func:`gancl.train.measured_curves` (columns config, seed, step and the measures).
+        measures: the columns to draw, each in its own panel (labels from :data:`CALIBRATION_MEASURES`).
+        order: configurations in legend order (default: first appearance).
+        reference: measure -> a horizontal line's (value, label), e.g. chance for class consistency.
+    Returns:
+        The matplotlib figure.
+    """
+    import matplotlib.pyplot as plt
+
+    order = list(dict.fromkeys(curves["config"])) if order is None else list(order)
+    fig, axes = plt.subplots(1, len(measures), figsize=(4.6 * len(measures), 3.2), squeeze=False)
+    for ax, measure in zip(axes[0], measures):
+        for i, config in enumerate(order):
+            runs = curves[curves["config"] == config].dropna(subset=[measure])
+            if runs.empty:
+                continue
+            for _, seed in runs.groupby("seed"):
+                ax.plot(seed["step"], seed[measure], color=f"C{i % 10}", lw=0.5, alpha=0.45)
+            mean = runs.groupby("step")[measure].mean()
+            ax.plot(mean.index, mean.values, color=f"C{i % 10}", lw=1.8, label=config)
+        if measure in (reference or {}):
+            value, label = reference[measure]
+            ax.axhline(value, color="black", ls="--", lw=0.8, label=label)
+        if measure == "fd":
+            ax.set_yscale("log")
+        ax.set_title(CALIBRATION_MEASURES.get(measure, measure), fontsize=9)
+        ax.set_xlabel("step")
+    axes[0, -1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
 def data_size_curves(results, value: str = "fd", size: str = "size", method: str = "method",
                      title: Optional[str] = None, ylabel: str = "FD (domain)"):
     """Dual attention main-paper Fig. 6: the metric against the number of training images (log axis), one line per
