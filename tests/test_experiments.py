@@ -83,6 +83,28 @@ def test_contragan_fig3_runs_record_the_curves_on_a_small_training_set():
     assert {c.optim.steps for c in experiments.contragan_fig3("smoke", steps=9).values()} == {9}
 
 
+@pytest.mark.parametrize("scale", ["smoke", "small"])
+def test_the_2c_probe_shares_tables_1_and_2s_runs_and_varies_one_setting_of_2c(scale):
+    probe = experiments.page_spec("contragan/class_fidelity", scale).configs
+    t1 = experiments.page_spec("contragan/conditioning_losses", scale).configs
+    t2 = experiments.page_spec("contragan/backbones", scale).configs
+    for label, (table, row) in experiments.CONTRAGAN_CLASS_SHARED.items():
+        assert probe[label].run_id(0) == {"table1": t1, "table2": t2}[table][row].run_id(0), label
+    two_c = probe["2C"]
+    probes = {label: c for label, c in probe.items() if label.startswith("2C, ")}
+    assert len(probes) == (len(experiments.CONTRAGAN_CLASS_PROBE["temperatures"])
+                           + len(experiments.CONTRAGAN_CLASS_PROBE["proxy_weights"]))
+    for label, c in probes.items():
+        changed = {(part, k) for part in ("loss",) for k, v in c.to_dict()[part].items()
+                   if v != two_c.to_dict()[part][k]}
+        assert changed == {("loss", "temperature" if "t =" in label else "proxy_weight")}, label
+        assert c.model == two_c.model and c.optim == two_c.optim and c.data == two_c.data
+    if scale == "small":  # the runs record class consistency over training, as the calibration's do
+        assert two_c.eval.fd_every == experiments.CONTRAGAN_SMALL["every"] > 0
+        assert two_c.run_id(0) == experiments.calibration_configs("small", ["SN-DCGAN, 2C (conditional)"])[
+            "SN-DCGAN, 2C (conditional) @ 16 px"].run_id(0)
+
+
 def test_page_seed_defaults_replace_the_scales_default_only_when_no_seeds_are_chosen():
     defaults = {"small": (0, 1)}
     assert experiments.seeds("small", None, defaults) == [0, 1]

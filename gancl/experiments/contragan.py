@@ -94,6 +94,16 @@ CONTRAGAN_FIG3 = {"smoke": {"count": 64, "steps": 60, "diag_every": 10, "fd_ever
                   "paper": {"count": None, "steps": 100_000, "diag_every": 1000, "fd_every": 2000, "fd_count": 10_000}}
 CONTRAGAN_FIG3_RUNS = {"ProjGAN": "contragan/projgan", "ContraGAN": "contragan/2c"}
 CONTRAGAN_FIG3_SEEDS = CONTRAGAN_PAIRED_SEEDS  # the paper's figure shows one run per method
+#: The book's 2C probe ("does 2C draw the class it is asked for?", beyond the paper): 2C at these temperatures (the
+#: paper's is 1.0) and with its class proxy counted this many times in Eq. 8 (loss.proxy_weight; the paper's is 1),
+#: beside Table 1's and Table 2's runs (ACGAN, ProjGAN, P-NCA, Eq. 7, 2C). Eight: at batch 64 over 10 classes an
+#: anchor has about six same-label samples in the numerator against one proxy term.
+CONTRAGAN_CLASS_PROBE = {"temperatures": (0.5, 0.1), "proxy_weights": (8.0,)}
+#: the probe's configurations shared with Tables 1 and 2: this page's label -> (table, that table's label)
+CONTRAGAN_CLASS_SHARED = {"ACGAN": ("table2", "ACGAN (SN-DCGAN)"), "ProjGAN": ("table2", "ProjGAN (SN-DCGAN)"),
+                          "P-NCA": ("table1", "P-NCA"), "Eq. 7": ("table1", "Eq. 7"),
+                          "2C": ("table1", "2C (ContraGAN)")}
+
 #: D overfits when its accuracy on training reals exceeds that on held-out reals by more than this (Fig. 3's reading)
 STABILITY_ACC_GAP = 0.5
 
@@ -135,6 +145,22 @@ def contragan_table4(scale_name: str, dataset: Optional[str] = None, data_dir: O
                      "optim.batch_size": large_batch if large else small_batch,
                      "loss.aps": aps, "loss.cr_weight": CONTRAGAN_CR_WEIGHT if cr else 0.0}
         configs[row] = preset("contragan/projgan_2c" if two_c else "contragan/projgan", scale_name, **overrides)
+    return configs
+
+
+def contragan_class_probe(scale_name: str, dataset: Optional[str] = None, data_dir: Optional[str] = None,
+                          steps: Optional[int] = None) -> dict:
+    """The 2C probe: label -> RunConfig. Table 1's and Table 2's SN-DCGAN runs (:data:`CONTRAGAN_CLASS_SHARED`, the
+    same configurations, so the run cache shares them), then 2C at each of :data:`CONTRAGAN_CLASS_PROBE`'s
+    temperatures ("2C, t = 0.5") and proxy weights ("2C, proxy x8")."""
+    tables = {"table1": contragan_table1(scale_name, dataset, data_dir, steps),
+              "table2": contragan_table2(scale_name, dataset, data_dir, steps)}
+    configs = {label: tables[table][row] for label, (table, row) in CONTRAGAN_CLASS_SHARED.items()}
+    two_c = configs["2C"]
+    for t in CONTRAGAN_CLASS_PROBE["temperatures"]:
+        configs[f"2C, t = {t:g}"] = two_c.replace(**{"loss.temperature": t})
+    for w in CONTRAGAN_CLASS_PROBE["proxy_weights"]:
+        configs[f"2C, proxy x{w:g}"] = two_c.replace(**{"loss.proxy_weight": w})
     return configs
 
 
@@ -184,6 +210,15 @@ def _class_samples(scale, seeds=None, dataset=None, data_dir=None, steps=None) -
     configs = {"ContraGAN": contragan_table1(scale, dataset, data_dir, steps)[t1]}
     return PageSpec("contragan/class_samples", scale, configs, resolve_seeds(scale, seeds),
                     (metrics_evaluation(scale),), gate=data_gate("ContraGAN", configs["ContraGAN"].data.name))
+
+
+@page("contragan/class_fidelity")
+def _class_fidelity(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpec:
+    """The book's 2C probe (no claim of the paper): class consistency over training and at the end, intra-class FD,
+    for the conditioning losses and 2C's settings; the page's comparisons are its own."""
+    configs = contragan_class_probe(scale, dataset, data_dir, steps)
+    return PageSpec("contragan/class_fidelity", scale, configs, resolve_seeds(scale, seeds),
+                    (metrics_evaluation(scale),), gate=data_gate("2C", configs["2C"].data.name))
 
 
 @page("contragan/ablation")
