@@ -1,5 +1,6 @@
 """Presets: every preset validates at every scale; page specs match the paper tables they mirror."""
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -103,6 +104,22 @@ def test_the_2c_probe_shares_tables_1_and_2s_runs_and_varies_one_setting_of_2c(s
         assert two_c.eval.fd_every == experiments.CONTRAGAN_SMALL["every"] > 0
         assert two_c.run_id(0) == experiments.calibration_configs("small", ["SN-DCGAN, 2C (conditional)"])[
             "SN-DCGAN, 2C (conditional) @ 16 px"].run_id(0)
+
+
+@pytest.mark.parametrize("scale", ["smoke", "small", "paper"])
+def test_contragan_table3_adds_attention_then_2c_to_table_2s_resnet(scale):
+    t3 = experiments.contragan_table3(scale)
+    t2 = experiments.contragan_table2(scale)
+    assert t3["SNResGAN"].run_id(0) == t2["ProjGAN (SN-ResNet)"].run_id(0)  # shared through the run cache
+    plain, biggan, contragan = t3["SNResGAN"].model, t3["BigGAN"].model, t3["ContraGAN"].model
+    assert plain.arch == biggan.arch == contragan.arch == "resnet" and plain.g_attention is None
+    assert biggan.g_attention == "sagan" and biggan.g_attention_res in biggan.g_feature_resolutions()
+    assert biggan.d_attention_res in biggan.d_feature_resolutions()
+    assert biggan.g_attention_res not in (min(biggan.g_feature_resolutions()), biggan.resolution)  # a middle one
+    assert (t3["BigGAN"].loss.cond, t3["ContraGAN"].loss.cond) == ("proj", "2c")
+    assert dataclasses.replace(contragan, d_head=biggan.d_head) == biggan  # only the conditioning differs
+    for c in t3.values():
+        c.validate()
 
 
 def test_page_seed_defaults_replace_the_scales_default_only_when_no_seeds_are_chosen():
@@ -424,7 +441,7 @@ def test_every_claim_a_page_judges_is_registered_with_that_page():
         assert experiments.CLAIMS[claim_id].page == name, claim_id
     assert {c.page for c in experiments.CLAIMS.values()} - {None} <= set(experiments.pages())
     # the issue's 18, with ContraGAN's C3 and Dual's D1 (one per backbone), C4, MsConD's M1 and M2 each in two parts
-    assert len(experiments.CLAIMS) == 27  # and FakeCLR's supplement Table 8 (F6, F7), Fig. 9/10 (F8), Table 10 (F9)
+    assert len(experiments.CLAIMS) == 28  # ContraGAN Table 3 (C6), and FakeCLR's supplement Table 8 (F6, F7), Fig. 9/10 (F8), Table 10 (F9)
     registered_with_a_page = {cid for cid, c in experiments.CLAIMS.items() if c.page is not None}
     assert registered_with_a_page == set(judged)  # a page judges every claim registered with it
 

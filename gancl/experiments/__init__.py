@@ -19,9 +19,11 @@ from gancl.experiments.spec import DATA_GATES, MEMORISATION_GATE, Claim, Evaluat
 from gancl.experiments.contragan import (CONTRAGAN_CLASS_PROBE, CONTRAGAN_CLASS_SHARED, CONTRAGAN_CR_WEIGHT,
                                          CONTRAGAN_FIG3, CONTRAGAN_FIG3_RUNS, CONTRAGAN_FIG3_SEEDS,
                                          CONTRAGAN_PAIRED_SEEDS, CONTRAGAN_PRESETS, CONTRAGAN_SMALL, CONTRAGAN_TABLE1,
-                                         CONTRAGAN_TABLE2_BACKBONES, CONTRAGAN_TABLE2_METHODS, CONTRAGAN_TABLE4,
+                                         CONTRAGAN_TABLE2_BACKBONES, CONTRAGAN_TABLE2_METHODS, CONTRAGAN_TABLE3,
+                                         CONTRAGAN_TABLE4,
                                          CONTRAGAN_TABLE4_BATCH, STABILITY_ACC_GAP, contragan_class_probe,
-                                         contragan_fig3, contragan_table1, contragan_table2, contragan_table4)
+                                         contragan_fig3, contragan_table1, contragan_table2, contragan_table3,
+                                         contragan_table4)
 from gancl.experiments.dual import (DUAL_BUDGET, DUAL_PRESETS, DUAL_T4_METHODS, DUAL_T4_SEEDS, DUAL_T4_SIZES,
                                     DUAL_TABLE1, DUAL_TABLE7, dual_table1, dual_table3, dual_table4, dual_table6, dual_table7,
                                     ref_attention_resolutions)

@@ -34,6 +34,8 @@ CLAIMS = {c.id: c for c in (
     RegisteredClaim("C4b", "ContraGAN", "Fig. 3", "2C delays the collapse of training", "contragan/stability"),
     RegisteredClaim("C5", "ContraGAN", "Table 4", "2C helps at both batch sizes, APS does not replace class "
                     "embeddings, CR helps further, a larger batch helps", "contragan/ablation"),
+    RegisteredClaim("C6", "ContraGAN", "Table 3", "2C in place of the projection improves on a BigGAN-like network "
+                    "(self-attention, shared class embedding), and on SNResGAN", "contragan/sota"),
     RegisteredClaim("D1a", "Dual attention", "supp. Table 1", "the dual contrastive loss beats the binary loss on an "
                     "SNGAN backbone", "dual_attention/contrastive_loss"),
     RegisteredClaim("D1b", "Dual attention", "supp. Table 1", "the dual contrastive loss beats the binary loss on "

@@ -74,6 +74,14 @@ CONTRAGAN_TABLE1 = {"Uncond. GAN": "contragan/uncond", "P-NCA": "contragan/pnca"
 CONTRAGAN_TABLE2_METHODS = {"ACGAN": "contragan/acgan", "ProjGAN": "contragan/projgan", "ContraGAN": "contragan/2c"}
 CONTRAGAN_TABLE2_BACKBONES = {"SN-DCGAN": ("dcgan", "DCGAN"), "SN-ResNet": ("resnet", "ResGAN")}
 
+#: ContraGAN Table 3, the rows this library builds: the book's label -> (preset, self-attention). SNResGAN is
+#: ProjGAN on the SN-ResNet (Table 2's run); "BigGAN" adds self-attention in G and D (SAGAN's non-local block at the
+#: middle feature height) to that ResNet, whose G already conditions its batch norms through BigGAN's shared class
+#: embedding; ContraGAN is the same network with 2C in place of the projection. SAGAN's own row is not built: it
+#: would differ from "BigGAN" only in its per-layer class embeddings, which this G does not have.
+CONTRAGAN_TABLE3 = {"SNResGAN": ("contragan/projgan", False), "BigGAN": ("contragan/projgan", True),
+                    "ContraGAN": ("contragan/2c", True)}
+
 #: ContraGAN Table 4 rows: id -> (large batch, 2C, APS, CR), the paper's ids and order.
 CONTRAGAN_TABLE4 = {"A": (False, False, False, False), "B": (False, False, False, True),
                     "C": (True, False, False, False), "D": (True, False, False, True),
@@ -127,6 +135,23 @@ def contragan_table2(scale_name: str, dataset: Optional[str] = None, data_dir: O
                                              **{"model.arch": arch})
             for backbone, (arch, _) in CONTRAGAN_TABLE2_BACKBONES.items()
             for method, name in CONTRAGAN_TABLE2_METHODS.items()}
+
+
+def contragan_table3(scale_name: str, dataset: Optional[str] = None, data_dir: Optional[str] = None,
+                     steps: Optional[int] = None) -> dict:
+    """ContraGAN Table 3 (:data:`CONTRAGAN_TABLE3`): label -> RunConfig on the SN-ResNet backbone with Table 1's
+    budget; self-attention (SAGAN's block, :mod:`gancl.models.attention`) in G and D at the middle feature height of
+    each (8 px at 16 px). At `paper` scale pass ``dataset="tiny_imagenet"`` and its ``data_dir`` (the paper's
+    Tiny ImageNet column)."""
+    configs = {}
+    for label, (name, attention) in CONTRAGAN_TABLE3.items():
+        c = preset(name, scale_name, **page_overrides(dataset, data_dir, steps), **{"model.arch": "resnet"})
+        if attention:
+            g_res, d_res = c.model.g_feature_resolutions(), c.model.d_feature_resolutions()
+            c = c.replace(**{"model.g_attention": "sagan", "model.g_attention_res": g_res[len(g_res) // 2],
+                             "model.d_attention_res": d_res[(len(d_res) - 1) // 2]})
+        configs[label] = c
+    return configs
 
 
 def contragan_table4(scale_name: str, dataset: Optional[str] = None, data_dir: Optional[str] = None,
@@ -201,6 +226,15 @@ def _backbones(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> Pa
                    for claim_id, backbone in (("C3a", "SN-DCGAN"), ("C3b", "SN-ResNet")))
     return PageSpec("contragan/backbones", scale, configs, resolve_seeds(scale, seeds), (metrics_evaluation(scale),),
                     claims, on_diverge="record")
+
+
+@page("contragan/sota")
+def _sota(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpec:
+    """Table 3: ContraGAN against SNResGAN and a BigGAN-like ProjGAN on the SN-ResNet; claim C6."""
+    configs = contragan_table3(scale, dataset, data_dir, steps)
+    claims = (claim("C6", [("ContraGAN", "BigGAN"), ("ContraGAN", "SNResGAN")]),)
+    return PageSpec("contragan/sota", scale, configs, resolve_seeds(scale, seeds), (metrics_evaluation(scale),),
+                    claims, gate=data_gate("BigGAN", configs["BigGAN"].data.name), on_diverge="record")
 
 
 @page("contragan/class_samples")
