@@ -122,6 +122,20 @@ def test_contragan_table3_adds_attention_then_2c_to_table_2s_resnet(scale):
         c.validate()
 
 
+def test_dual_table2_moves_san_through_gs_resolutions_and_d2_reads_outwards_from_the_quarter():
+    configs = experiments.dual_table2("small")
+    san = experiments.preset("dual/san", "small")
+    resolutions = san.model.g_feature_resolutions()
+    assert [c.model.g_attention_res for c in configs.values()] == list(resolutions)
+    quarter = configs[f"SAN at {san.model.g_attention_res}x{san.model.g_attention_res}"]
+    assert quarter.run_id(0) == experiments.page_spec("dual_attention/resolution", "small").configs[
+        "no ref. attention"].run_id(0)  # shared with the reference-attention pages
+    assert experiments.away_from(8, (4, 8, 16, 32)) == [("SAN at 8x8", "SAN at 4x4"), ("SAN at 8x8", "SAN at 16x16"),
+                                                        ("SAN at 16x16", "SAN at 32x32")]
+    assert experiments.away_from(4, (16, 4, 8)) == [("SAN at 4x4", "SAN at 8x8"), ("SAN at 8x8", "SAN at 16x16")]
+    assert experiments.san_resolutions("paper") == (8, 16, 32, 64, 128)  # the supplement's rows
+
+
 def test_page_seed_defaults_replace_the_scales_default_only_when_no_seeds_are_chosen():
     defaults = {"small": (0, 1)}
     assert experiments.seeds("small", None, defaults) == [0, 1]

@@ -117,6 +117,43 @@ def dual_table4(scale_name: str, dataset: Optional[str] = None, data_dir: Option
     return configs
 
 
+def san_resolutions(scale_name: str) -> tuple:
+    """G feature heights where SAN self-attention can replace a convolution, lowest first: the supplement's 8-128
+    at `paper` scale (128 px), every G feature map of the compact StyleGAN2 below."""
+    heights = preset("dual/san", scale_name).model.g_feature_resolutions()
+    return tuple(h for h in heights if scale(scale_name).name != "paper" or h >= 8)
+
+
+def dual_table2(scale_name: str, dataset: Optional[str] = None, data_dir: Optional[str] = None,
+                steps: Optional[int] = None) -> dict:
+    """Dual supplement Table 2: SAN self-attention in G at each of :func:`san_resolutions` (the other settings of
+    ``dual/san``, whose default is a quarter of the image side). Returns "SAN at <R>x<R>" -> RunConfig."""
+    return {f"SAN at {r}x{r}": _dual_page("dual/san", scale_name, dataset, data_dir, steps,
+                                          **{"model.g_attention_res": r})
+            for r in san_resolutions(scale_name)}
+
+
+def away_from(best: int, resolutions: tuple) -> list:
+    """The orderings "FD worsens monotonically one resolution away from ``best``" as (better, worse) label pairs of
+    :func:`dual_table2`: each resolution beats its neighbour further from ``best``, on both sides."""
+    ordered = sorted(resolutions)
+    i = ordered.index(best)
+    label = "SAN at {0}x{0}".format
+    down = [(label(ordered[k]), label(ordered[k - 1])) for k in range(i, 0, -1)]
+    up = [(label(ordered[k]), label(ordered[k + 1])) for k in range(i, len(ordered) - 1)]
+    return down + up
+
+
+@page("dual_attention/san_resolution")
+def _san_resolution(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpec:
+    configs = dual_table2(scale, dataset, data_dir, steps)
+    quarter = preset("dual/san", scale).model.g_attention_res  # the presets' choice, the supplement's 32 of 128
+    resolutions = san_resolutions(scale)
+    claims = (claim("D2", away_from(quarter, resolutions)),)
+    return PageSpec("dual_attention/san_resolution", scale, configs, resolve_seeds(scale, seeds), (_metrics(scale),),
+                    claims, on_diverge="record", gate=_gate(f"SAN at {quarter}x{quarter}", configs))
+
+
 @page("dual_attention/resolution")
 def _resolution(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpec:
     configs = dual_table6(scale, dataset, data_dir, steps)
