@@ -136,6 +136,18 @@ def test_dual_table2_moves_san_through_gs_resolutions_and_d2_reads_outwards_from
     assert experiments.san_resolutions("paper") == (8, 16, 32, 64, 128)  # the supplement's rows
 
 
+def test_dual_table5_measures_table_1_and_7s_runs_with_ppl_beside_the_metrics():
+    spec = experiments.page_spec("dual_attention/metrics", "small")
+    t1 = experiments.dual_table1("small")
+    t7 = experiments.dual_table7("small")
+    for label, c in spec.configs.items():
+        table, row = experiments.DUAL_TABLE5[tuple(label.split(", "))]
+        assert c.run_id(0) == {"table1": t1, "table7": t7}[table][row].run_id(0)  # nothing trained of its own
+    assert {(c.model.g_attention is not None, c.loss.adv) for c in spec.configs.values()} == {
+        (False, "nonsat"), (True, "nonsat"), (False, "dual_contrastive"), (True, "dual_contrastive")}
+    assert spec.evaluation("ppl", "w").n == experiments.DUAL_PPL_SAMPLES["small"] and not spec.claims
+
+
 def test_page_seed_defaults_replace_the_scales_default_only_when_no_seeds_are_chosen():
     defaults = {"small": (0, 1)}
     assert experiments.seeds("small", None, defaults) == [0, 1]

@@ -14,6 +14,7 @@ from typing import Optional
 from gancl.experiments.claims import claim
 from gancl.experiments.registry import preset, register_table
 from gancl.experiments.scales import base_config, page_overrides, scale
+from gancl.experiments.scales import scale as scale_of
 from gancl.experiments.scales import seeds as resolve_seeds
 from gancl.experiments.spec import PageSpec, data_gate, page
 from gancl.experiments.spec import metrics_evaluation as _metrics
@@ -247,6 +248,36 @@ def _limited_data(scale, seeds=None, dataset=None, data_dir=None, steps=None) ->
     improves = claim("D6", [(san, base), (contr, san), (ref, base)])
     return PageSpec("dual_attention/limited_data", scale, configs, resolve_seeds(scale, seeds), (_metrics(scale),),
                     (improves,), on_diverge="record", gate=_gate(base, configs))
+
+
+#: Dual supplement Table 5's StyleGAN2 rows (the paper's method and loss labels) -> the label of the page whose run
+#: they are: Table 1's StyleGAN2 rows and Table 7's self-attention rows, so this page trains nothing of its own.
+DUAL_TABLE5 = {("StyleGAN2", "Adv"): ("table1", "StyleGAN2, binary"),
+               ("StyleGAN2 w/ attn", "Adv"): ("table7", "StyleGAN2 w/ self-attn-G"),
+               ("StyleGAN2", "Contr"): ("table1", "StyleGAN2, dual contrastive"),
+               ("StyleGAN2 w/ attn", "Contr"): ("table7", "StyleGAN2 w/ self-attn-G + Contr")}
+#: Pairs of latents for PPL (w) per scale, as FakeCLR's PPL page measures it.
+DUAL_PPL_SAMPLES = {"smoke": 16, "small": 2000, "paper": 50_000}
+
+
+def dual_table5(scale_name: str, dataset: Optional[str] = None, data_dir: Optional[str] = None,
+                steps: Optional[int] = None) -> dict:
+    """Dual supplement Table 5's StyleGAN2 rows: "<method>, <loss>" (e.g. "StyleGAN2 w/ attn, Contr") -> the
+    RunConfig of Table 1's or Table 7's run (:data:`DUAL_TABLE5`)."""
+    tables = {"table1": dual_table1(scale_name, dataset, data_dir, steps),
+              "table7": dual_table7(scale_name, dataset, data_dir, steps)}
+    return {f"{method}, {loss}": tables[table][row] for (method, loss), (table, row) in DUAL_TABLE5.items()}
+
+
+@page("dual_attention/metrics")
+def _metrics_page(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpec:
+    """Table 5 (no claim): the four StyleGAN2 rows measured by every metric of the library, PPL (w) included."""
+    from gancl.experiments.spec import Evaluation
+
+    configs = dual_table5(scale, dataset, data_dir, steps)
+    ppl = Evaluation("ppl", DUAL_PPL_SAMPLES[scale_of(scale).name], space="w")
+    return PageSpec("dual_attention/metrics", scale, configs, resolve_seeds(scale, seeds), (_metrics(scale), ppl),
+                    on_diverge="record", gate=_gate("StyleGAN2, Adv", configs))
 
 
 def _gate(baseline: str, configs: dict):
