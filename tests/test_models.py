@@ -317,6 +317,38 @@ def test_san_attention_handles_borders_and_small_maps():
     assert not torch.allclose(san3(x)[..., 5, 5], san3(x2)[..., 5, 5])
 
 
+def test_san_weights_are_a_softmax_over_the_footprint_inside_the_image():
+    san = SANAttention(16, 3, conv_f)
+    alpha = san.weights(torch.randn(2, 16, 5, 5))  # (N, m/share, k*k, HW)
+    assert alpha.shape == (2, 4, 9, 25)
+    torch.testing.assert_close(alpha.sum(dim=2), torch.ones(2, 4, 25))
+    corner = alpha[..., 0].view(2, 4, 3, 3)  # query (0, 0): the row and column above/left are outside
+    assert (corner[..., 0, :] == 0).all() and (corner[..., :, 0] == 0).all() and (corner[..., 1:, 1:] > 0).all()
+
+
+def test_san_attention_maps_give_each_query_its_kernel_norms():
+    from gancl.models import san_attention_maps
+
+    torch.manual_seed(0)
+    G = build_generator(small(arch="stylegan2", resolution=16, g_attention="san", g_attention_res=8)).eval()
+    z = torch.randn(3, 16)
+    found = san_attention_maps(G, z)
+    assert found["images"].shape == (3, 3, 16, 16) and found["height"] == 8
+    assert found["norms"].shape == (3, 8, 8, 3, 3)
+    torch.testing.assert_close(found["images"], G(z))  # the hook leaves G's output alone
+    captured = []
+    layer = next(m for m in G.modules() if isinstance(m, SANAttention))
+    handle = layer.register_forward_hook(lambda m, i, o: captured.append(i[0]))
+    with torch.no_grad():
+        G(z)
+    handle.remove()
+    alpha = layer.weights(captured[0])  # (N, m/share, 9, 64)
+    torch.testing.assert_close(found["norms"][1, 2, 5], alpha[1, :, :, 2 * 8 + 5].norm(dim=0).view(3, 3))
+    assert (found["norms"][:, 0, :, 0, :] == 0).all()  # the top row's neighbours above are outside the image
+    with pytest.raises(ValueError, match="SAN self-attention"):
+        san_attention_maps(build_generator(small(arch="stylegan2", resolution=16)), z)
+
+
 def test_attend_is_softmax_over_keys():
     k, q, v = torch.randn(1, 2, 2, 2), torch.randn(1, 2, 2, 2), torch.randn(1, 3, 2, 2)
     a = torch.softmax(q.flatten(2)[0].t() @ k.flatten(2)[0], dim=1)  # (query, key)

@@ -78,7 +78,9 @@ class SANAttention(nn.Module):
         k = self.kernel_size
         return F.unfold(x, k, padding=k // 2).view(x.shape[0], x.shape[1], k * k, -1)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def weights(self, x: torch.Tensor) -> torch.Tensor:
+        """The attention weights alpha_ij: x (N, C, H, W) -> (N, m/share, k*k, H*W), a softmax over the k*k
+        neighbours j (row-major offsets, -k//2..k//2) of each position i; zero outside the image."""
         n, _, h, w = x.shape
         k = self.kernel_size
         rel = self.phi(x).flatten(2).unsqueeze(2) - self._neighbours(self.psi(x))  # (N, r, k*k, HW)
@@ -88,11 +90,43 @@ class SANAttention(nn.Module):
         pos = pos[None, :, :, None].expand(n, 2, k * k, h * w)
         logits = self.gamma_mlp(torch.cat([rel, pos], dim=1))  # (N, m/share, k*k, HW)
         inside = self._neighbours(torch.ones(1, 1, h, w, device=x.device, dtype=x.dtype)) > 0
-        alpha = logits.masked_fill(~inside, float("-inf")).softmax(dim=2)
+        return logits.masked_fill(~inside, float("-inf")).softmax(dim=2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, _, h, w = x.shape
+        k = self.kernel_size
+        alpha = self.weights(x)
         values = self._neighbours(self.beta(x))  # (N, m, k*k, HW)
         m = values.shape[1]
         y = (values.view(n, self.share, m // self.share, k * k, h * w) * alpha.unsqueeze(1)).sum(dim=3)
         return x + self.gain * self.out(y.reshape(n, m, h, w))
+
+
+def san_attention_maps(G: nn.Module, z: torch.Tensor, y=None) -> dict:
+    """Dual attention supplement Figs. 6-9: the SAN weights of ``G``'s self-attention layer for every query position,
+    as the paper draws them: per position i, the norm over the weight channels of alpha_ij at each of its k x k
+    neighbours j.
+
+    Runs ``G(z, y)`` once (no gradient) with a hook on its :class:`SANAttention`. Returns {"images": (N, 3, R, R),
+    "norms": (N, H, W, k, k) float (query row, query column, neighbour offset row, column; offsets -k//2..k//2, zero
+    outside the image), "height": H, the attention layer's side}. ValueError when G has no SAN layer."""
+    layers = [m for m in G.modules() if isinstance(m, SANAttention)]
+    if len(layers) != 1:
+        raise ValueError(f"G has {len(layers)} SAN self-attention layers; attention maps need exactly one "
+                         "(model.g_attention='san')")
+    captured = {}
+    handle = layers[0].register_forward_hook(lambda module, inputs, output: captured.setdefault("x", inputs[0]))
+    try:
+        with torch.no_grad():
+            images = G(z, y)
+            x = captured["x"]
+            alpha = layers[0].weights(x.float())  # (N, m/share, k*k, HW)
+    finally:
+        handle.remove()
+    n, _, h, w = x.shape
+    k = layers[0].kernel_size
+    norms = alpha.norm(dim=1).view(n, k, k, h, w).permute(0, 3, 4, 1, 2)  # (N, H, W, k, k)
+    return {"images": images, "norms": norms.cpu(), "height": h}
 
 
 def generator_attention(kind: str, channels: int, conv, san_kernel: int) -> nn.Module:
