@@ -148,6 +148,16 @@ def test_dual_table5_measures_table_1_and_7s_runs_with_ppl_beside_the_metrics():
     assert spec.evaluation("ppl", "w").n == experiments.DUAL_PPL_SAMPLES["small"] and not spec.claims
 
 
+@pytest.mark.parametrize("scale", ["smoke", "small"])
+def test_dual_figures_show_table_7s_runs_with_their_settings(scale):
+    spec = experiments.page_spec("dual_attention/figures", scale)
+    t7 = experiments.dual_table7(scale)
+    assert {label: c.run_id(0) for label, c in spec.configs.items()} == {l: c.run_id(0) for l, c in t7.items()}
+    assert spec.settings["invert_steps"] >= 1 and spec.settings["images"] >= 1 and not spec.claims
+    assert all(0 <= r < 1 and 0 <= c < 1 for r, c in spec.settings["query_points"])  # fractions of the grid
+    assert any(c.model.g_attention == "san" for c in spec.configs.values())  # a SAN generator to draw
+
+
 def test_page_seed_defaults_replace_the_scales_default_only_when_no_seeds_are_chosen():
     defaults = {"small": (0, 1)}
     assert experiments.seeds("small", None, defaults) == [0, 1]

@@ -224,3 +224,23 @@ def test_measure_curves_draw_each_seed_and_the_mean_per_configuration():
     assert labelled["ProjGAN"].get_color() == "C0" and labelled["chance"].get_ydata()[0] == 0.1
     assert len(first.get_lines()) == 2 * 3 + 1  # two seeds and a mean per configuration, and the reference
     assert second.get_yscale() == "log"
+
+
+def test_san_attention_panels_place_each_querys_kernel_around_it():
+    import numpy as np
+    import torch
+
+    from gancl.book.figures import san_attention_panels
+
+    norms = torch.zeros(2, 4, 4, 3, 3)
+    norms[0, 1, 2] = torch.arange(1.0, 10.0).view(3, 3)
+    found = {"images": torch.zeros(2, 3, 8, 8), "norms": norms, "height": 4}
+    fig = san_attention_panels(found, [(1, 2), (0, 0)], samples=2)
+    assert len(fig.axes) == 2 * 3
+    overlay = fig.axes[1].get_images()[1].get_array()  # sample 0, query (1, 2), 2 image pixels per grid cell
+    assert overlay.shape == (8, 8)
+    assert overlay[0, 2] == 1.0 and overlay[2, 4] == 5.0 and overlay[5, 7] == 9.0  # offsets (-1,-1), (0,0), (1,1)
+    assert np.ma.is_masked(overlay[7, 0]) or np.isnan(overlay[7, 0])  # outside the footprint: nothing
+    corner = np.ma.filled(fig.axes[2].get_images()[1].get_array(), np.nan)  # query (0, 0): only 2x2 cells inside
+    assert (corner[:4, :4] == 0).all() and np.isnan(corner[4:, :]).all() and np.isnan(corner[:, 4:]).all()
+    assert fig.axes[1].get_title() == "query (1, 2)"

@@ -438,6 +438,57 @@ def image_rows(rows: dict, title: Optional[str] = None):
     return fig
 
 
+def san_attention_panels(found: dict, points: list, samples: int = 3, title: Optional[str] = None):
+    """Dual attention supplement Figs. 6-9: per sample, the image with the query points dotted, then one panel per
+    point with the norm of SAN's k x k attention kernel at that query (the paper's "norm for each spatial position
+    of w") laid over the image on the attention layer's grid (outside the footprint: nothing drawn).
+
+    Args:
+        found: :func:`gancl.models.san_attention_maps`'s {"images", "norms" (N, H, W, k, k), "height"}.
+        points: query positions (row, column) on the attention grid, e.g. [(2, 2), (4, 5)].
+        samples: how many of the images to show, one row each.
+    Returns:
+        The matplotlib figure.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from gancl.data import to_uint8
+
+    images = to_uint8(found["images"][:samples]).permute(0, 2, 3, 1).numpy()
+    norms = found["norms"]
+    h, k = found["height"], norms.shape[-1]
+    side = images.shape[1]
+    cell = side / h  # image pixels per attention-grid cell
+    fig, axes = plt.subplots(len(images), len(points) + 1, figsize=(1.7 * (len(points) + 1), 1.8 * len(images)),
+                             squeeze=False)
+    for i, row in enumerate(axes):
+        row[0].imshow(images[i], interpolation="nearest")
+        for p, (r, c) in enumerate(points):
+            row[0].plot((c + 0.5) * cell - 0.5, (r + 0.5) * cell - 0.5, "o", color=f"C{p}", ms=4)
+            canvas = np.full((h, h), np.nan)
+            kernel = norms[i, r, c].numpy()
+            for dr in range(k):
+                for dc in range(k):
+                    rr, cc = r + dr - k // 2, c + dc - k // 2
+                    if 0 <= rr < h and 0 <= cc < h:
+                        canvas[rr, cc] = kernel[dr, dc]
+            row[p + 1].imshow(images[i], interpolation="nearest", alpha=0.45)
+            row[p + 1].imshow(np.kron(canvas, np.ones((int(cell), int(cell)))), cmap="magma", alpha=0.8,
+                              interpolation="nearest")
+            row[p + 1].plot((c + 0.5) * cell - 0.5, (r + 0.5) * cell - 0.5, "o", color=f"C{p}", ms=4)
+            if i == 0:
+                row[p + 1].set_title(f"query ({r}, {c})", fontsize=8)
+        for ax in row:
+            ax.set_xticks([])
+            ax.set_yticks([])
+    axes[0, 0].set_title(f"sample, {h}x{h} grid", fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
 def nearest_neighbour_rows(found: dict, shown: int = 4, title: Optional[str] = None):
     """FakeCLR supplement Fig. 9/10: per method, ``shown`` samples, each in its own row followed by its nearest
     training images, nearest first.

@@ -280,6 +280,25 @@ def _metrics_page(scale, seeds=None, dataset=None, data_dir=None, steps=None) ->
                     on_diverge="record", gate=_gate("StyleGAN2, Adv", configs))
 
 
+#: Dual supplement Figs. 1-9 per scale: real images each generator reconstructs by inversion in W (Figs. 1-5: "the
+#: same real query images"), the inversion's Adam steps, samples whose SAN attention maps are drawn (Figs. 6-9) and
+#: the query points, as fractions of the attention grid's side (row, column).
+DUAL_FIGURES = {"smoke": {"images": 4, "invert_steps": 10, "samples": 2},
+                "small": {"images": 8, "invert_steps": 300, "samples": 4},
+                "paper": {"images": 8, "invert_steps": 1000, "samples": 4}}
+DUAL_QUERY_POINTS = ((0.25, 0.25), (0.5, 0.5), (0.75, 0.4))
+
+
+@page("dual_attention/figures")
+def _figures(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpec:
+    """Figs. 1-9 (no claim): Table 7's runs (shared), the baseline and the best by FD reconstructing the same real
+    images, and SAN's attention maps in G."""
+    configs = dual_table7(scale, dataset, data_dir, steps)
+    return PageSpec("dual_attention/figures", scale, configs, resolve_seeds(scale, seeds), (_metrics(scale),),
+                    on_diverge="record", gate=_gate("StyleGAN2", configs),
+                    settings={**DUAL_FIGURES[scale_of(scale).name], "query_points": DUAL_QUERY_POINTS})
+
+
 def _gate(baseline: str, configs: dict):
     """The data set's gate on ``baseline``: the reference configuration of a page must have learned the data."""
     return data_gate(baseline, configs[baseline].data.name)
