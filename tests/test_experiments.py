@@ -254,6 +254,14 @@ def test_fakeclr_pages_share_their_runs(scale):
     assert t5["+ diversity-aware queue"].run_id(0) == methods["FakeCLR"].run_id(0)
     # 7 configurations at the first size, 4 at the second
     assert len(_distinct(methods, t1, t5)) == 11
+    # supplement Table 7 adds InsGen* at both sizes and FakeCLR at the larger one; InsGen* there is Table 8's run
+    t7, t8 = experiments.fakeclr_table7(scale), experiments.fakeclr_table8(scale)
+    assert t7[f"ADA @ {first}"].run_id(0) == methods["StyleGAN2-ADA-Linear"].run_id(0)
+    assert t7[f"FakeCLR @ {first}"].run_id(0) == methods["FakeCLR"].run_id(0)
+    larger = max(c.data.count for c in t7.values())
+    assert t7[f"ADA @ {larger}"].run_id(0) == t1[f"StyleGAN2-ADA-Linear @ {larger}"].run_id(0)
+    assert t7[f"InsGen* @ {larger}"].run_id(0) == t8["InsGen, PL 2"].run_id(0)
+    assert len(_distinct(methods, t1, t5, t7)) == 14
 
 
 def test_fakeclr_page_budget_queue_and_schedule():
@@ -477,7 +485,7 @@ def test_every_claim_a_page_judges_is_registered_with_that_page():
         assert experiments.CLAIMS[claim_id].page == name, claim_id
     assert {c.page for c in experiments.CLAIMS.values()} - {None} <= set(experiments.pages())
     # the issue's 18, with ContraGAN's C3 and Dual's D1 (one per backbone), C4, MsConD's M1 and M2 each in two parts
-    assert len(experiments.CLAIMS) == 28  # ContraGAN Table 3 (C6), and FakeCLR's supplement Table 8 (F6, F7), Fig. 9/10 (F8), Table 10 (F9)
+    assert len(experiments.CLAIMS) == 30  # ContraGAN Table 3 (C6), FakeCLR supp. Table 7 (F10a/b), and FakeCLR's supplement Table 8 (F6, F7), Fig. 9/10 (F8), Table 10 (F9)
     registered_with_a_page = {cid for cid, c in experiments.CLAIMS.items() if c.page is not None}
     assert registered_with_a_page == set(judged)  # a page judges every claim registered with it
 

@@ -35,8 +35,9 @@ from gancl.experiments.mscond import (MSCOND_BRANCHES, MSCOND_BUDGET, MSCOND_FIG
 from gancl.experiments.fakeclr import (FAKECLR_BUDGET, FAKECLR_FIG7, FAKECLR_INTERPOLATION, FAKECLR_METHODS,
                                        FAKECLR_PAPER_COLUMNS, FAKECLR_PPL_SAMPLES, FAKECLR_PRESETS, FAKECLR_SEEDS,
                                        FAKECLR_SIZES, FAKECLR_T1, FAKECLR_T1_SEEDS, FAKECLR_T5, FAKECLR_T6,
-                                       FAKECLR_T6_TIMING, FAKECLR_T8, FAKECLR_T8_WEIGHTS, FAKECLR_T10, fakeclr_methods,
-                                       fakeclr_table1, fakeclr_table5, fakeclr_table8, fakeclr_table10)
+                                       FAKECLR_T6_TIMING, FAKECLR_T7, FAKECLR_T8, FAKECLR_T8_WEIGHTS, FAKECLR_T10, fakeclr_methods,
+                                       fakeclr_table1, fakeclr_table5, fakeclr_table7, fakeclr_table8,
+                                       fakeclr_table10)
 from gancl.experiments.calibration import (CALIBRATION_HORIZON, CALIBRATION_RESOLUTIONS, CALIBRATION_SEEDS, FAMILIES,
                                            Family, calibration_configs, first_passing_step)
 from gancl.train.config import fakeclr_queue_size, r1_gamma_heuristic

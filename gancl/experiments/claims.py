@@ -68,6 +68,10 @@ CLAIMS = {c.id: c for c in (
     RegisteredClaim("F4", "FakeCLR", "Table 5", "each of FakeCLR's components improves on the row before it",
                     "fakeclr/ablations"),
     RegisteredClaim("F5", "FakeCLR", "supp. Table 6", "FakeCLR costs less per step than InsGen", "fakeclr/cost"),
+    RegisteredClaim("F10a", "FakeCLR", "supp. Table 7", "on the few-shot subset, FakeCLR has a lower KID than ADA "
+                    "and InsGen", "fakeclr/kid_ppl"),
+    RegisteredClaim("F10b", "FakeCLR", "supp. Table 7", "on the 2K-image subset, FakeCLR has a lower KID than ADA "
+                    "and InsGen", "fakeclr/kid_ppl"),
     RegisteredClaim("F6", "FakeCLR", "supp. Table 8", "FakeCLR improves on InsGen at every path-length "
                     "regularisation weight", "fakeclr/path_length"),
     RegisteredClaim("F7", "FakeCLR", "supp. Table 8", "a stronger path-length regularisation lowers PPL (w)",

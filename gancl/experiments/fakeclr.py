@@ -273,6 +273,34 @@ def _real_in_queue(scale, seeds=None, dataset=None, data_dir=None, steps=None) -
                     (worse,), on_diverge="record", gate=data_gate(baseline, configs[baseline].data.name))
 
 
+#: Supplement Table 7's rows this library trains (the paper's labels; APA is not implemented) -> presets, each on
+#: the few-shot subset (the pages' 100 images, the paper's Obama) and the larger one (the paper's FFHQ-2K). The
+#: few-shot baseline and FakeCLR are Table 2's runs, the larger baseline Table 1's and InsGen* Table 8's at PL 2.
+FAKECLR_T7 = {"ADA": "fakeclr/baseline", "InsGen*": "fakeclr/insgen", "FakeCLR": "fakeclr/fakeclr"}
+
+def fakeclr_table7(scale_name: str, dataset: Optional[str] = None, data_dir: Optional[str] = None,
+                   steps: Optional[int] = None) -> dict:
+    """FakeCLR supplement Table 7: :data:`FAKECLR_T7`'s methods on the few-shot subset and on the larger one.
+    Returns "<method> @ <count>" (e.g. "FakeCLR @ 100") -> RunConfig."""
+    counts = (FAKECLR_SIZES[scale(scale_name).name][0], _larger_subset(scale_name))
+    return {f"{label} @ {n}": _fakeclr_page(name, scale_name, dataset, data_dir, steps, count=n)
+            for n in counts for label, name in FAKECLR_T7.items()}
+
+
+@page("fakeclr/kid_ppl")
+def _kid_ppl(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpec:
+    configs = fakeclr_table7(scale, dataset, data_dir, steps)
+    few, larger = sorted({c.data.count for c in configs.values()})
+    # one claim per subset, each behind its regime: the few-shot baseline must memorise, the larger one learn
+    claims = (claim("F10a", [(f"FakeCLR @ {few}", f"{other} @ {few}") for other in ("ADA", "InsGen*")],
+                    value="kid_mean", gate=Gate(f"ADA @ {few}", MEMORISATION_GATE)),
+              claim("F10b", [(f"FakeCLR @ {larger}", f"{other} @ {larger}") for other in ("ADA", "InsGen*")],
+                    value="kid_mean", gate=data_gate(f"ADA @ {larger}", configs[f"ADA @ {larger}"].data.name)))
+    return PageSpec("fakeclr/kid_ppl", scale, configs, resolve_seeds(scale, seeds, FAKECLR_SEEDS),
+                    (_metrics(scale), _ppl(scale, "w"), _memorisation(scale)), claims, on_diverge="record",
+                    settings={"subsets": {"Obama": few, "FFHQ-2K": larger}})
+
+
 @page("fakeclr/cost")
 def _cost(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpec:
     """Supplement Table 6: time per step, measured side by side (``gancl.train.timing``), not trained: the "seeds"
