@@ -264,6 +264,28 @@ def test_fakeclr_pages_share_their_runs(scale):
     assert len(_distinct(methods, t1, t5, t7)) == 14
 
 
+@pytest.mark.parametrize("scale", ["smoke", "small"])
+def test_fakeclr_figures_2_and_5_vary_one_setting_and_share_table_1_and_5s_runs(scale):
+    t1, t5 = experiments.fakeclr_table1(scale), experiments.fakeclr_table5(scale)
+    f2, f5 = experiments.fakeclr_fig2(scale), experiments.fakeclr_fig5(scale)
+    first = experiments.FAKECLR_SIZES[scale][0]
+    default = experiments.fakeclr_queue_size(first)
+    assert f2["Instance-real, queue %d" % default].run_id(0) == t1[f"Instance-real @ {first}"].run_id(0)
+    assert f2["Instance-fake, queue %d" % default].run_id(0) == t1[f"Instance-fake @ {first}"].run_id(0)
+    queues = sorted(c.loss.instance_queue for label, c in f2.items() if label.startswith("Instance-real"))
+    assert queues == [f * default for f in experiments.FAKECLR_FIG2_QUEUE_FACTORS]
+    assert f5["radius 0.1"].run_id(0) == t5["+ Instance-perturbation"].run_id(0)
+    assert f5["noise-related"].run_id(0) == t5["+ noise-related latent augmentation"].run_id(0)
+    assert f5["tau_m 0.01"].run_id(0) == t5["+ forgetting factor"].run_id(0)
+    assert f5["queue min 2"].run_id(0) == t5["+ diversity-aware queue"].run_id(0)
+    assert [f5[f"radius {r:g}"].loss.perturb_radius for r in experiments.FAKECLR_FIG5["radii"]] == list(
+        experiments.FAKECLR_FIG5["radii"])
+    assert {c.loss.forgetting_tau for label, c in f5.items() if label.startswith("tau_m")} == set(
+        experiments.FAKECLR_FIG5["tau_m"])
+    for c in (*f2.values(), *f5.values()):
+        assert c.data.count == first
+
+
 def test_fakeclr_page_budget_queue_and_schedule():
     batch, budget = experiments.FAKECLR_BUDGET["small"]
     t1 = experiments.fakeclr_table1("small")
@@ -485,7 +507,7 @@ def test_every_claim_a_page_judges_is_registered_with_that_page():
         assert experiments.CLAIMS[claim_id].page == name, claim_id
     assert {c.page for c in experiments.CLAIMS.values()} - {None} <= set(experiments.pages())
     # the 18, with ContraGAN's C3 and Dual's D1 (one per backbone), C4, MsConD's M1 and M2 each in two parts
-    assert len(experiments.CLAIMS) == 30  # ContraGAN Table 3 (C6), FakeCLR supp. Table 7 (F10a/b), and FakeCLR's supplement Table 8 (F6, F7), Fig. 9/10 (F8), Table 10 (F9)
+    assert len(experiments.CLAIMS) == 33  # ContraGAN Table 3 (C6), FakeCLR supp. Table 7 (F10a/b), Figs. 2 and 5 (F11-F13), and FakeCLR's supplement Table 8 (F6, F7), Fig. 9/10 (F8), Table 10 (F9)
     registered_with_a_page = {cid for cid, c in experiments.CLAIMS.items() if c.page is not None}
     assert registered_with_a_page == set(judged)  # a page judges every claim registered with it
 

@@ -72,6 +72,12 @@ CLAIMS = {c.id: c for c in (
                     "and InsGen", "fakeclr/kid_ppl"),
     RegisteredClaim("F10b", "FakeCLR", "supp. Table 7", "on the 2K-image subset, FakeCLR has a lower KID than ADA "
                     "and InsGen", "fakeclr/kid_ppl"),
+    RegisteredClaim("F11", "FakeCLR", "Fig. 2", "on the few-shot subset, Instance-real is worse than the baseline at "
+                    "every queue size", "fakeclr/queue_size"),
+    RegisteredClaim("F12", "FakeCLR", "Fig. 5a", "noise-related latent augmentation beats every fixed perturbation "
+                    "radius", "fakeclr/components"),
+    RegisteredClaim("F13", "FakeCLR", "Fig. 5c", "the forgetting factor at tau_m = 0.001 beats the queue without it "
+                    "and the other temperatures", "fakeclr/components"),
     RegisteredClaim("F6", "FakeCLR", "supp. Table 8", "FakeCLR improves on InsGen at every path-length "
                     "regularisation weight", "fakeclr/path_length"),
     RegisteredClaim("F7", "FakeCLR", "supp. Table 8", "a stronger path-length regularisation lowers PPL (w)",

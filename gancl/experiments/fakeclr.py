@@ -20,7 +20,7 @@ from gancl.experiments.scales import seeds as resolve_seeds
 from gancl.experiments.spec import MEMORISATION_GATE, Evaluation, Gate, PageSpec, data_gate, page
 from gancl.experiments.spec import metrics_evaluation as _metrics
 from gancl.experiments.stylegan2 import stylegan2_budget, stylegan2_recipe
-from gancl.train.config import AUTO, RunConfig
+from gancl.train.config import AUTO, RunConfig, fakeclr_queue_size
 
 #: The presets: name -> instance discrimination mode and FakeCLR's techniques.
 FAKECLR_PRESETS = {
@@ -299,6 +299,78 @@ def _kid_ppl(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> Page
     return PageSpec("fakeclr/kid_ppl", scale, configs, resolve_seeds(scale, seeds, FAKECLR_SEEDS),
                     (_metrics(scale), _ppl(scale, "w"), _memorisation(scale)), claims, on_diverge="record",
                     settings={"subsets": {"Obama": few, "FFHQ-2K": larger}})
+
+
+#: Fig. 2: queue sizes as multiples of the pages' default (5% of the subset, doubled: 10 negatives for 100 images),
+#: for Instance-real and Instance-fake on the few-shot subset, the baseline beside.
+FAKECLR_FIG2_QUEUE_FACTORS = (1, 4, 16)
+#: Fig. 5: (a) fixed perturbation radii against the noise-related one; (b) the diversity-aware queue's minimum size as
+#: a fraction of the default queue (the preset's 2 of 10 is 0.2); (c) the forgetting factor's temperatures tau_m.
+FAKECLR_FIG5 = {"radii": (0.05, 0.1, 0.2), "queue_min_fractions": (0.2, 0.5, 1.0), "tau_m": (0.1, 0.01, 0.001)}
+
+
+def fakeclr_fig2(scale_name: str, dataset: Optional[str] = None, data_dir: Optional[str] = None,
+                 steps: Optional[int] = None) -> dict:
+    """FakeCLR Fig. 2 on the few-shot subset: the baseline, then Instance-real and Instance-fake at each queue size of
+    :data:`FAKECLR_FIG2_QUEUE_FACTORS`. Returns "StyleGAN2-ADA-Linear" and "<method>, queue <N>" -> RunConfig (the
+    default size's rows are Table 1's runs)."""
+    count = FAKECLR_SIZES[scale(scale_name).name][0]
+    configs = {FAKECLR_BASELINE: _fakeclr_page("fakeclr/baseline", scale_name, dataset, data_dir, steps, count=count)}
+    default = fakeclr_queue_size(count)
+    for method, name in (("Instance-real", "fakeclr/instance_real"), ("Instance-fake", "fakeclr/instance_fake")):
+        for factor in FAKECLR_FIG2_QUEUE_FACTORS:
+            configs[f"{method}, queue {factor * default}"] = _fakeclr_page(
+                name, scale_name, dataset, data_dir, steps, count=count,
+                **{"loss.instance_queue": factor * default})
+    return configs
+
+
+def fakeclr_fig5(scale_name: str, dataset: Optional[str] = None, data_dir: Optional[str] = None,
+                 steps: Optional[int] = None) -> dict:
+    """FakeCLR Fig. 5 on the few-shot subset (:data:`FAKECLR_FIG5`): label -> RunConfig for (a) Instance-perturbation
+    with a fixed radius ("radius 0.1") and with the noise-related one ("noise-related"), (b) FakeCLR with the
+    diversity-aware queue's minimum size ("queue min 2"), (c) the noise-related row with the forgetting factor at each
+    temperature ("tau_m 0.01"); and the baseline, whose memorisation gates the page. Table 5's rows are among them."""
+    count = FAKECLR_SIZES[scale(scale_name).name][0]
+
+    def run(name, **overrides):
+        return _fakeclr_page(name, scale_name, dataset, data_dir, steps, count=count, **overrides)
+
+    configs = {FAKECLR_BASELINE: run("fakeclr/baseline")}
+    for radius in FAKECLR_FIG5["radii"]:
+        configs[f"radius {radius:g}"] = run("fakeclr/instance_perturbation", **{"loss.perturb_radius": radius})
+    configs["noise-related"] = run("fakeclr/instance_perturbation", **{"loss.noise_related": True})
+    default = fakeclr_queue_size(count)
+    for fraction in FAKECLR_FIG5["queue_min_fractions"]:
+        least = max(2, round(fraction * default))
+        configs[f"queue min {least}"] = run("fakeclr/fakeclr", **{"loss.queue_min": least})
+    for tau in FAKECLR_FIG5["tau_m"]:
+        configs[f"tau_m {tau:g}"] = run("fakeclr/instance_perturbation", **{
+            "loss.noise_related": True, "loss.forgetting_factor": True, "loss.forgetting_tau": tau})
+    return configs
+
+
+@page("fakeclr/queue_size")
+def _queue_size(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpec:
+    configs = fakeclr_fig2(scale, dataset, data_dir, steps)
+    real = [label for label in configs if label.startswith("Instance-real")]
+    drop = claim("F11", [(FAKECLR_BASELINE, label) for label in real])
+    return PageSpec("fakeclr/queue_size", scale, configs, resolve_seeds(scale, seeds, FAKECLR_SEEDS),
+                    (_metrics(scale), _memorisation(scale)), (drop,), on_diverge="record",
+                    gate=Gate(FAKECLR_BASELINE, MEMORISATION_GATE))
+
+
+@page("fakeclr/components")
+def _components(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpec:
+    configs = fakeclr_fig5(scale, dataset, data_dir, steps)
+    radii = [label for label in configs if label.startswith("radius ")]
+    taus = [label for label in configs if label.startswith("tau_m ")]
+    best_tau = f"tau_m {min(FAKECLR_FIG5['tau_m']):g}"
+    claims = (claim("F12", [("noise-related", label) for label in radii]),
+              claim("F13", [(best_tau, "noise-related")] + [(best_tau, label) for label in taus if label != best_tau]))
+    return PageSpec("fakeclr/components", scale, configs, resolve_seeds(scale, seeds, FAKECLR_SEEDS),
+                    (_metrics(scale), _memorisation(scale)), claims, on_diverge="record",
+                    gate=Gate(FAKECLR_BASELINE, MEMORISATION_GATE))
 
 
 @page("fakeclr/cost")
