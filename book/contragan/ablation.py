@@ -24,9 +24,10 @@
 # The parameter counts of the table (48.1M without 2C, 49.0M with) say that the 2C rows keep ProjGAN's projection
 # term and add the contrastive head beside it; this page does the same (`d_head="proj_contrastive"`, preset
 # `contragan/projgan_2c`). At `small` scale the backbone is the 32-channel SN-DCGAN of the Table 1 page on the
-# embedded `shapes` data at 32 px, and the two batch sizes are the paper's divided by 16 (16 and 64), so the
-# large-batch rows cost what a Table 1 run does. Every row trains for the same number of steps, as in the paper,
-# so the large batch sees four times the images.
+# embedded `shapes` data at Table 1's calibrated resolution and number of steps (the scale banner), on five paired
+# seeds, and the two batch sizes are the paper's divided by 16 (16 and 64), so the large-batch rows cost what a
+# Table 1 run does. Every row trains for the same number of steps, as in the paper, so the large batch sees four
+# times the images.
 
 # %% tags=["remove-cell"]
 # In Colab: clone gancl (with paper_tables/) and install it; elsewhere this cell does nothing. The book build writes
@@ -218,11 +219,11 @@ print(reading)
 # %% [markdown]
 # {glue:text}`t4_reading`
 #
-# Why this may differ from the paper: the runs are a few hundred steps of a small SN-DCGAN on 10 simple classes,
-# where the paper trains BigGAN on 200 Tiny ImageNet classes. With so few steps, a batch four times larger mostly
-# means four times the images seen, which favours the large-batch rows more than in the paper. CR and APS act
-# through augmentations (here flips and translations, `loss.view_augment`), whose benefit grows with training length and
-# with overfitting; both are small effects to resolve with three seeds per row.
+# Why this may differ from the paper: the runs are a small SN-DCGAN on 10 simple classes, where the paper trains
+# BigGAN on 200 Tiny ImageNet classes. At an equal number of steps a batch four times larger means four times the
+# images seen, which favours the large-batch rows more the earlier in training they are compared. CR and APS act
+# through augmentations (here flips and translations, `loss.view_augment`), whose benefit grows with training length
+# and with overfitting; both are small effects for five seeds per row to resolve.
 #
 # %% [markdown]
 # ## The paper's claims, judged
