@@ -286,6 +286,27 @@ def test_fakeclr_figures_2_and_5_vary_one_setting_and_share_table_1_and_5s_runs(
         assert c.data.count == first
 
 
+@pytest.mark.parametrize("scale", ["smoke", "small", "paper"])
+def test_fakeclr_few_shot_subset_is_one_size_with_the_papers_100_shot_queue(scale):
+    """The few-shot regime (20 images at `small`, chosen on the calibration page because 100 were not memorised):
+    every few-shot page, the calibration family and Table 1's first size train on it, with the paper's 100-shot queue
+    of 10 negatives; a larger subset's queue follows its size."""
+    few = experiments.FAKECLR_FEW_SHOT[scale]
+    assert experiments.FAKECLR_SIZES[scale][0] == few
+    for label, c in experiments.fakeclr_methods(scale).items():
+        assert c.data.count == few and c.resolved().loss.instance_queue == 10  # the paper's 100-shot queue
+    if scale == "small":
+        family = experiments.calibration_configs(scale, [f"StyleGAN2, {few} shapes (FakeCLR)"])
+        base = experiments.fakeclr_methods(scale)["StyleGAN2-ADA-Linear"]
+        c = family[f"StyleGAN2, {few} shapes (FakeCLR) @ {base.data.resolution} px"]
+        assert c.data.count == few and c.eval.curves == ("memorisation",)
+        assert c.replace(**{"optim.steps": base.optim.steps, "eval.fd_every": base.eval.fd_every,
+                            "eval.curves": base.eval.curves, "loss.augment_ramp": base.loss.augment_ramp}
+                         ).run_id(0) == base.run_id(0)  # the page's baseline but for its length and measuring
+    larger = experiments.fakeclr_table1(scale)[f"Instance-fake @ {experiments.FAKECLR_SIZES[scale][1]}"]
+    assert larger.resolved().loss.instance_queue == experiments.fakeclr_queue_size(larger.data.count)
+
+
 def test_fakeclr_page_budget_queue_and_schedule():
     batch, budget = experiments.FAKECLR_BUDGET["small"]
     t1 = experiments.fakeclr_table1("small")
@@ -293,7 +314,7 @@ def test_fakeclr_page_budget_queue_and_schedule():
         n = int(label.split(" @ ")[1])
         c = c.resolved()
         assert (c.data.count, c.optim.batch_size, c.optim.steps) == (n, batch, budget)
-        assert c.loss.instance_queue == experiments.fakeclr_queue_size(n) == max(2, round(0.1 * n))
+        assert c.loss.instance_queue == experiments.fakeclr_queue_size(n) == max(10, round(0.1 * n))
         assert c.loss.augment_ramp == budget // 2  # ADA-linear: full strength at half of the run
         assert c.loss.r1_gamma == pytest.approx(0.0002 * 32 * 32 / batch)
     # a page's `steps` moves the ramp with it
@@ -400,10 +421,11 @@ def test_fakeclr_ablations_spec_gives_table1s_other_sizes_fewer_seeds():
     spec = experiments.page_spec("fakeclr/ablations", "small")
     assert spec.seeds == list(experiments.FAKECLR_SEEDS["small"])
     assert spec.seeds_of("Instance-real @ 1000") == list(experiments.FAKECLR_T1_SEEDS["small"])
-    assert spec.seeds_of("Instance-real @ 100") == spec.seeds_of("+ forgetting factor") == spec.seeds
+    few = experiments.FAKECLR_FEW_SHOT["small"]
+    assert spec.seeds_of(f"Instance-real @ {few}") == spec.seeds_of("+ forgetting factor") == spec.seeds
     assert spec.settings["table1"] + spec.settings["table5"] == list(spec.configs)
     # Table 5's first two rows are Table 1's runs: the same run ids, trained once
-    assert spec.configs["StyleGAN2-ADA-Linear"].run_id(0) == spec.configs["StyleGAN2-ADA-Linear @ 100"].run_id(0)
+    assert spec.configs["StyleGAN2-ADA-Linear"].run_id(0) == spec.configs[f"StyleGAN2-ADA-Linear @ {few}"].run_id(0)
 
 
 def test_spec_parts_check_what_they_are_given():

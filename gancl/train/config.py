@@ -37,10 +37,15 @@ def r1_gamma_heuristic(resolution: int, batch_size: int) -> float:
     return 0.0002 * resolution * resolution / batch_size
 
 
+#: The smallest queue: FakeCLR's for its smallest (100-shot) data sets, 5% of 100 images doubled by mirroring.
+FAKECLR_MIN_QUEUE = 10
+
+
 def fakeclr_queue_size(count: int) -> int:
-    """The negative queue of FakeCLR's released code: 5% of the data set doubled by mirroring (its FFHQ setting),
-    at least 2 (Li et al. 2022, Sec. 4.1 gives 5%)."""
-    return max(2, round(0.05 * count * 2))
+    """The negative queue of FakeCLR's released code: 5% of the data set doubled by mirroring (its FFHQ setting;
+    Li et al. 2022, Sec. 4.1 gives 5%), for the data sets of 100 images and more that the paper trains; below, the
+    queue of its 100-shot sets (:data:`FAKECLR_MIN_QUEUE`), so the diversity-aware queue has room to shrink."""
+    return max(FAKECLR_MIN_QUEUE, round(0.05 * count * 2))
 
 
 ADV_LOSSES = ("hinge", "nonsat", "dual_contrastive")
