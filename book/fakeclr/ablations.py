@@ -21,10 +21,10 @@
 # then adds FakeCLR's components one at a time to Instance-perturbation: noise-related latent augmentation, the
 # forgetting factor of the queue, the diversity-aware queue.
 #
-# At `small` scale: the embedded `shapes` at 32 px, batch 16 and 600 steps a run, with DiffAugment on a linear
-# strength schedule (ADA-linear) and path-length regularisation (weight 2) as the baseline. Table 1 at 100 images
-# (three seeds, the runs of the interpolation and PPL pages) and at 1000 images (two seeds); Table 5 at 100 images,
-# three seeds.
+# At `small` scale: the embedded `shapes` at the FakeCLR pages' calibrated resolution, batch and steps (the scale
+# banner), with DiffAugment on a linear strength schedule (ADA-linear) and path-length regularisation (weight 2) as
+# the baseline. Table 1 on the few-shot subset (20 images; three seeds, the runs of the interpolation and PPL
+# pages) and on 1000 images (two seeds); Table 5 on the few-shot subset, three seeds.
 
 # %% tags=["remove-cell"]
 # In Colab: clone gancl (with paper_tables/) and install it; elsewhere this cell does nothing. The book build writes
@@ -166,7 +166,7 @@ for n, c in comparisons_t1.items():
 # From the baseline, add Instance-perturbation (a fixed perturbation radius), then noise-related latent
 # augmentation (the radius grows with |z|), the forgetting factor (Eq. 11, as the paper describes it; see the
 # forgetting-factor page for what the authors' code does instead), and the diversity-aware queue (its size
-# shrinks linearly to 2 over training), on the 100-image subset.
+# shrinks linearly to 2 over training), on the few-shot subset.
 
 # %%
 results_t5 = results[results["config"].isin(list(configs_t5))].reset_index(drop=True)

@@ -20,8 +20,8 @@
 # concludes that FakeCLR achieves better results "with 8.8% less computational cost" than InsGen
 # {cite}`yang2021insgen`, which discriminates real and fake instances at once.
 #
-# Here the same methods are timed on this machine at the few-shot pages' scale (the compact StyleGAN2, 100-image
-# subset, the pages' batch): the ADA-linear baseline, Instance-real, Instance-fake, an InsGen-like objective (both
+# Here the same methods are timed on this machine at the few-shot pages' scale (the compact StyleGAN2, the
+# few-shot subset, the pages' batch): the ADA-linear baseline, Instance-real, Instance-fake, an InsGen-like objective (both
 # terms, each with its own queue; one projection head serves both, where InsGen has one per term) and FakeCLR. The
 # paper's first row, StyleGAN2-ADA with its adaptive augmentation, has no counterpart: this library's baseline is
 # the ADA-linear schedule. Nothing is trained: each configuration runs a few steps on a fresh trainer after two

@@ -22,10 +22,11 @@
 # fake with the fake of a slightly perturbed latent, Eq. 8) and FakeCLR give paths without such jumps, more varied
 # frames and better inversions.
 #
-# At `small` scale: the embedded `shapes` at 32 px, a 100-image subset, DiffAugment on a linear strength schedule
-# (ADA-linear) and path-length regularisation (weight 2) as the baseline, batch 16 and 600 steps (about 96 passes
-# over the subset), three seeds. The runs are shared with the PPL and ablation pages. The paper trains at 256 px for days; what is measured here is the same
-# quantity, early in training and on simple images.
+# At `small` scale: the embedded `shapes` on the few-shot subset (20 images, the calibration's choice: on 100 the
+# baseline did not memorise them), DiffAugment on a linear strength schedule (ADA-linear) and path-length
+# regularisation (weight 2) as the baseline, at the FakeCLR pages' calibrated resolution, batch and steps (the scale
+# banner), three seeds. The runs are shared with the PPL and ablation pages. The paper trains at 256 px for days;
+# what is measured here is the same quantity on simple images.
 
 # %% tags=["remove-cell"]
 # In Colab: clone gancl (with paper_tables/) and install it; elsewhere this cell does nothing. The book build writes
@@ -89,7 +90,7 @@ results[["config", "seed", "fd", "precision", "recall", "diverged"]].round(3)
 # %% [markdown]
 # ## Inverting training images
 #
-# Each generator inverts the same training images of its 100-image subset: w is optimised (Adam, pixel MSE, the
+# Each generator inverts the same training images of its few-shot subset: w is optimised (Adam, pixel MSE, the
 # weights fixed) from the mean w, as StyleGAN's projector does; consecutive images form the pairs whose paths are
 # walked below. The inversion error is the pixel MSE (images in [-1, 1]); a generator that reaches every training
 # image reconstructs them closely.
@@ -203,7 +204,7 @@ print(context)
 # %% [markdown]
 # {glue:text}`interp_reading`
 #
-# The paper's jumps come from a generator that has memorised its 100 images: between two of them there is nothing
+# The paper's jumps come from a generator that has memorised its training images: between two of them there is nothing
 # it has learnt to draw. {glue:text}`interp_context` These generators have not reached that point, so their paths
 # have nothing to jump between; the comparison says how the four objectives shape the latent space early in
 # training, not after the paper's days of it.

@@ -13,13 +13,13 @@
 # %% [markdown]
 # # FakeCLR, supplement Figures 9 and 10: does the generator copy its training images?
 #
-# A generator trained on 100 images can reach a low FID by drawing the images themselves. FakeCLR's supplement
+# A generator trained on a few images can reach a low FID by drawing the images themselves. FakeCLR's supplement
 # {cite}`li2022fakeclr` follows DiffAugment's nearest-neighbour test: for generated samples it shows the nearest
 # training images in pixel space and in LPIPS features (Fig. 9 on Obama, Fig. 10 on FFHQ-100, as the captions say;
 # the text of its Sec. A.7 names FFHQ-2K and Obama), and concludes that
 # FakeCLR's samples are more diverse and not copies of its training images, even on the smallest data sets.
 #
-# Here, for the ADA-linear baseline and FakeCLR (the runs of the interpolation page, on the 100-image subset), the
+# Here, for the ADA-linear baseline and FakeCLR (the runs of the interpolation page, on the few-shot subset), the
 # samples beside their nearest training images in pixels and in the domain classifier's features (the book's
 # stand-in for LPIPS, whose VGG weights it does not download), and the share of samples nearer to a training image than to any held-out image
 # of the same data set (`gancl.metrics.memorisation`): about one half for a generator that has learned the data

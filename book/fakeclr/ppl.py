@@ -19,7 +19,7 @@
 # w for the ADA-linear baseline, Instance-fake, Instance-perturbation and FakeCLR: Instance-perturbation lowers
 # both below the baseline and Instance-fake, and FakeCLR lowers them further.
 #
-# At `small` scale: the embedded `shapes` at 32 px on a 100-image subset (the runs of the interpolation page, three
+# At `small` scale: the embedded `shapes` on the few-shot subset (the runs of the interpolation page, three
 # seeds), StyleGAN2's PPL settings (epsilon 1e-4, slerp in z, lerp in w, t drawn along the whole path, values
 # between the 1st and 99th percentiles kept) on 2000 paths per run and space.
 
