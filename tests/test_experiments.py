@@ -611,3 +611,32 @@ def test_logit_dynamics_claims_and_the_dynamics_evaluation():
         experiments.Evaluation("metrics")
     assert dict(experiments.Evaluation.dynamics("overfitting", threshold=0.3).options) == {
         "measure": "overfitting", "threshold": 0.3}
+
+
+def test_training_plan_counts_shared_runs_once_and_estimates_pending_ones(tmp_path):
+    import json
+
+    from gancl.experiments.plan import plan_summary, training_plan
+
+    t1 = experiments.page_spec("contragan/conditioning_losses", "smoke")
+    two_c, pnca, uncond = (t1.configs[label] for label in ("2C (ContraGAN)", "P-NCA", "Uncond. GAN"))
+    done = tmp_path / two_c.run_id(0)
+    done.mkdir()
+    (done / "config.json").write_text(json.dumps(two_c.to_dict(), default=list))
+    (done / "result.json").write_text(json.dumps({"status": "finished", "seconds_per_step": 0.5}))
+    failed = tmp_path / pnca.run_id(0)
+    failed.mkdir()
+    (failed / "diverged.json").write_text(json.dumps({"step": 3, "message": "loss D/adv is nan"}))
+    pages = ["contragan/conditioning_losses", "contragan/class_fidelity", "fakeclr/cost"]
+    plan = training_plan("smoke", pages, root=tmp_path).set_index("run_id")
+    assert plan.index.is_unique  # the runs both pages train are one run each
+    assert plan.loc[two_c.run_id(0), "pages"] == ["contragan/conditioning_losses", "contragan/class_fidelity"]
+    assert plan.loc[two_c.run_id(0), "status"] == "finished"
+    assert plan.loc[pnca.run_id(0), "status"] == "diverged"
+    # a pending run of the same step shape (SN-DCGAN, resolution, batch, no instance term) is estimated from it
+    steps = uncond.optim.steps
+    assert plan.loc[uncond.run_id(0), "estimated_hours"] == pytest.approx(0.5 * steps / 3600)
+    assert not any("fakeclr" in names[0] for names in plan["pages"])  # the timing page trains nothing
+    summary = plan_summary(plan.reset_index()).set_index("paper").loc["contragan"]
+    assert (summary["finished"], summary["diverged"], summary["pending"]) == (1, 1, len(plan) - 2)
+    assert summary["pending_hours"] == pytest.approx((len(plan) - 2) * 0.5 * steps / 3600)

@@ -392,3 +392,12 @@ def test_plan_refuses_a_parameter_the_page_does_not_have(capsys):
     page = Path(__file__).parent.parent / "book" / "contragan" / "stability.py"
     assert cli(["plan", str(page), "-p", "sizes", "3"]) == 2
     assert "has no parameter ['sizes']" in capsys.readouterr().err
+
+
+def test_cli_pending_prints_the_training_still_needed(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("GANCL_RUNS", str(tmp_path))
+    assert cli(["pending", "--scale", "smoke", "--page", "contragan/conditioning_losses", "--list"]) == 0
+    out = capsys.readouterr().out
+    assert "contragan" in out and "pending_hours" in out and "2C (ContraGAN)" in out  # the summary, then the runs
+    assert cli(["pending", "--scale", "smoke", "--page", "contragan/nothing"]) == 2
+    assert "no page spec 'contragan/nothing'" in capsys.readouterr().err

@@ -49,6 +49,19 @@ def add_book_commands(subparsers: argparse._SubParsersAction) -> None:
     plan.add_argument("--runs", help="a runs folder to name in every command (default: the commands use GANCL_RUNS)")
     plan.set_defaults(func=_plan_command)
 
+    pending = subparsers.add_parser(
+        "pending", help="what training the pages still need at a scale, per paper, with estimated hours",
+        description="Every distinct run the pages' specs need at a scale (runs shared between pages counted once), "
+        "whether the run cache (GANCL_RUNS) holds it finished, and the pending runs' estimated training time at "
+        "the seconds per step of finished runs of the same shape. Example: gancl pending --scale small --list "
+        "--page fakeclr/interpolation",
+    )
+    pending.add_argument("--scale", choices=SCALES, default=PUBLISHED_SCALE, help=f"default: {PUBLISHED_SCALE}")
+    pending.add_argument("--page", action="append", default=[], metavar="PAPER/PAGE",
+                         help="only this page (repeatable), e.g. contragan/conditioning_losses; default: every page")
+    pending.add_argument("--list", action="store_true", help="also list the pending runs, most shared first")
+    pending.set_defaults(func=_pending_command)
+
     book = subparsers.add_parser(
         "book", help="execute every page of _toc.yml, then build the site with jupyter-book",
         description="Execute the pages listed in _toc.yml at one scale (at small and paper, pages whose stored "
@@ -127,6 +140,27 @@ def _plan(args: argparse.Namespace) -> int:
         print(command)
     print(f"# {len(spec.runs())} runs of {name} at {scale}; configs in {out}. Then: gancl run {args.page} "
           f"--scale {scale}", file=sys.stderr)
+    return 0
+
+
+def _pending_command(args: argparse.Namespace) -> int:
+    from gancl.experiments.plan import plan_summary, training_plan
+
+    try:
+        plan = training_plan(args.scale, args.page or None)
+    except ValueError as error:
+        print(f"gancl pending: {error}", file=sys.stderr)
+        return 2
+    if plan.empty:
+        print(f"no page trains anything at {args.scale}")
+        return 0
+    print(plan_summary(plan).round(2).to_string(index=False))
+    if args.list:
+        waiting = plan[plan["status"] == "pending"].assign(shared=plan["pages"].map(len))
+        waiting = waiting.sort_values(["shared", "estimated_hours"], ascending=[False, True])
+        print()
+        print(waiting[["run_id", "config", "name", "seed", "resolution", "steps", "estimated_hours", "pages"]]
+              .round(2).to_string(index=False))
     return 0
 
 

@@ -396,4 +396,5 @@ def _cost(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpe
     timing["rounds"] = len(rounds)
     configs = {label: _fakeclr_page(name, scale, dataset, data_dir, None) for label, name in FAKECLR_T6.items()}
     cheaper = claim("F5", [("FakeCLR", "InsGen")], value="seconds_per_step")
-    return PageSpec("fakeclr/cost", scale, configs, rounds, (), (cheaper,), settings=timing, noise_seeds=0)
+    return PageSpec("fakeclr/cost", scale, configs, rounds, (), (cheaper,), settings=timing, noise_seeds=0,
+                    trains=False)

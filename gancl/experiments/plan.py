@@ -43,3 +43,82 @@ def write_plan(spec: PageSpec, out_dir: Path, device: Optional[str] = None, runs
     extra = (["--device", device] if device and device != "auto" else []) + (["--runs", str(runs)] if runs else [])
     return [shlex.join(["gancl", "train", "--config", str(files[label]), "--seed", str(seed), *extra])
             for label, seed in spec.runs()]
+
+
+def _timings(root: Path) -> dict:
+    """Seconds per training step of the finished runs under ``root``, keyed by what sets a step's cost: (preset name,
+    resolution, batch, instance mode, architecture), and the same with "*" for the name (any preset): the mean over
+    the runs that share the key."""
+    import json
+
+    found: dict = {}
+    for result in Path(root).glob("*/result.json"):
+        try:
+            summary = json.loads(result.read_text())
+            config = json.loads((result.parent / "config.json").read_text())
+        except (OSError, ValueError):
+            continue
+        if summary.get("status", "finished") != "finished" or not summary.get("seconds_per_step"):
+            continue
+        key = (config["name"], config["data"]["resolution"], config["optim"]["batch_size"],
+               config["loss"].get("instance", "none"), config["model"]["arch"])
+        for k in (key, ("*", *key[1:])):  # the preset's own, and any preset's with the same step shape
+            found.setdefault(k, []).append(float(summary["seconds_per_step"]))
+    return {key: sum(values) / len(values) for key, values in found.items()}
+
+
+def training_plan(scale: str, pages: Optional[list] = None, root=None):
+    """Every distinct run the ``pages`` (default: every page with a spec) need at ``scale``, as one row per run:
+    ``run_id``, ``config`` (the first page's label), ``name`` (preset), ``seed``, ``resolution``, ``batch``,
+    ``steps``, ``pages`` (the pages that share it), ``status`` ("finished", "diverged" or "pending") and
+    ``estimated_hours``: the run's steps at the mean seconds per step of finished runs with the same preset,
+    resolution, batch, instance mode and architecture, else of any with the same resolution, batch, instance mode
+    and architecture (NaN where none has finished). Pages that train nothing (``PageSpec.trains`` False: a timing
+    page) are left out."""
+    import pandas as pd
+
+    from gancl.experiments.spec import page_spec
+    from gancl.experiments.spec import pages as all_pages
+    from gancl.paths import runs_dir
+    from gancl.train.run import diverged_run, load_run
+
+    root = Path(root or runs_dir())
+    timings = _timings(root)
+    rows: dict = {}
+    for name in pages or all_pages():
+        spec = page_spec(name, scale)
+        if not spec.trains:
+            continue
+        for label, seed in spec.runs():
+            config = spec.configs[label]
+            run_id = config.run_id(seed)
+            if run_id in rows:
+                rows[run_id]["pages"].append(name)
+                continue
+            resolved = config.resolved("cpu")
+            status = ("finished" if load_run(config, seed, root) is not None else
+                      "diverged" if diverged_run(config, seed, root) is not None else "pending")
+            key = (config.name, config.data.resolution, config.optim.batch_size, config.loss.instance,
+                   config.model.arch)
+            per_step = timings.get(key, timings.get(("*", *key[1:])))
+            rows[run_id] = {"run_id": run_id, "config": label, "name": config.name, "seed": seed,
+                            "resolution": config.data.resolution, "batch": config.optim.batch_size,
+                            "steps": resolved.optim.steps, "pages": [name], "status": status,
+                            "estimated_hours": per_step * resolved.optim.steps / 3600 if per_step else float("nan")}
+    return pd.DataFrame(list(rows.values()))
+
+
+def plan_summary(plan) -> "pd.DataFrame":
+    """:func:`training_plan` per paper (the pages' folder): runs finished, pending and diverged, and the pending
+    runs' estimated hours (``unestimated``: pending runs without a timing)."""
+    import pandas as pd
+
+    plan = plan.assign(paper=plan["pages"].map(lambda names: names[0].split("/")[0]))
+    rows = []
+    for paper, runs in plan.groupby("paper", sort=False):
+        pending = runs[runs["status"] == "pending"]
+        rows.append({"paper": paper, "runs": len(runs), "finished": int((runs["status"] == "finished").sum()),
+                     "diverged": int((runs["status"] == "diverged").sum()), "pending": len(pending),
+                     "pending_hours": float(pending["estimated_hours"].sum()),
+                     "unestimated": int(pending["estimated_hours"].isna().sum())})
+    return pd.DataFrame(rows)

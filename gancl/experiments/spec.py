@@ -210,6 +210,8 @@ class PageSpec:
     #: sample seeds with which train_grid re-evaluates a generator (each gate's baseline, else the first
     #: configuration) to measure the evaluation's own noise (0: not measured)
     noise_seeds: int = 5
+    #: False for a page whose configurations are not trained (timed, say): its "runs" are not runs to cache
+    trains: bool = True
 
     def __post_init__(self):
         unknown = set(self.config_seeds) - set(self.configs)
