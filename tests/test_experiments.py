@@ -69,7 +69,7 @@ def test_contragan_table4_rows_decode_the_papers_regularisers_and_batches():
             assert c.loss.aps == (expected["aps"] == "yes")
             assert (c.loss.cr_weight > 0) == (expected["cr"] == "yes")
     assert {c.optim.steps for c in experiments.contragan_table4("small").values()} == {
-        experiments.CONTRAGAN_SMALL["steps"]}  # Table 1's calibrated budget: the gate can be passed
+        experiments.CONTRAGAN_SMALL["steps"]}  # Table 1's calibrated budget (calibrated at batch 64; row A is 16)
     tiny = experiments.contragan_table4("paper", "tiny_imagenet", "/data/tiny")
     assert (tiny["I"].data.resolution, tiny["I"].model.num_classes, tiny["I"].optim.batch_size) == (64, 200, 1024)
     assert tiny["A"].optim.batch_size == 256
@@ -122,7 +122,7 @@ def test_contragan_table3_adds_attention_then_2c_to_table_2s_resnet(scale):
         c.validate()
 
 
-def test_dual_table2_moves_san_through_gs_resolutions_and_d2_reads_outwards_from_the_quarter():
+def test_dual_table2_moves_san_through_gs_resolutions_and_d2_compares_the_quarter_with_its_neighbours():
     configs = experiments.dual_table2("small")
     san = experiments.preset("dual/san", "small")
     resolutions = san.model.g_feature_resolutions()
@@ -130,9 +130,8 @@ def test_dual_table2_moves_san_through_gs_resolutions_and_d2_reads_outwards_from
     quarter = configs[f"SAN at {san.model.g_attention_res}x{san.model.g_attention_res}"]
     assert quarter.run_id(0) == experiments.page_spec("dual_attention/resolution", "small").configs[
         "no ref. attention"].run_id(0)  # shared with the reference-attention pages
-    assert experiments.away_from(8, (4, 8, 16, 32)) == [("SAN at 8x8", "SAN at 4x4"), ("SAN at 8x8", "SAN at 16x16"),
-                                                        ("SAN at 16x16", "SAN at 32x32")]
-    assert experiments.away_from(4, (16, 4, 8)) == [("SAN at 4x4", "SAN at 8x8"), ("SAN at 8x8", "SAN at 16x16")]
+    assert experiments.next_to(8, (4, 8, 16, 32)) == [("SAN at 8x8", "SAN at 4x4"), ("SAN at 8x8", "SAN at 16x16")]
+    assert experiments.next_to(4, (16, 4, 8)) == [("SAN at 4x4", "SAN at 8x8")]  # no lower neighbour
     assert experiments.san_resolutions("paper") == (8, 16, 32, 64, 128)  # the supplement's rows
 
 
@@ -265,25 +264,28 @@ def test_fakeclr_pages_share_their_runs(scale):
 
 
 @pytest.mark.parametrize("scale", ["smoke", "small"])
-def test_fakeclr_figures_2_and_5_vary_one_setting_and_share_table_1_and_5s_runs(scale):
-    t1, t5 = experiments.fakeclr_table1(scale), experiments.fakeclr_table5(scale)
+def test_fakeclr_figures_2_and_5_vary_one_setting_and_share_other_tables_runs(scale):
+    t1 = experiments.fakeclr_table1(scale)
     f2, f5 = experiments.fakeclr_fig2(scale), experiments.fakeclr_fig5(scale)
-    first = experiments.FAKECLR_SIZES[scale][0]
+    first, larger = experiments.FAKECLR_SIZES[scale][0], experiments.FAKECLR_SIZES[scale][-1]
     default = experiments.fakeclr_queue_size(first)
     assert f2["Instance-real, queue %d" % default].run_id(0) == t1[f"Instance-real @ {first}"].run_id(0)
     assert f2["Instance-fake, queue %d" % default].run_id(0) == t1[f"Instance-fake @ {first}"].run_id(0)
     queues = sorted(c.loss.instance_queue for label, c in f2.items() if label.startswith("Instance-real"))
     assert queues == [f * default for f in experiments.FAKECLR_FIG2_QUEUE_FACTORS]
-    assert f5["radius 0.1"].run_id(0) == t5["+ Instance-perturbation"].run_id(0)
-    assert f5["noise-related"].run_id(0) == t5["+ noise-related latent augmentation"].run_id(0)
-    assert f5["tau_m 0.01"].run_id(0) == t5["+ forgetting factor"].run_id(0)
-    assert f5["queue min 2"].run_id(0) == t5["+ diversity-aware queue"].run_id(0)
+    assert {c.data.count for c in f2.values()} == {first}
+    # Fig. 5 on the larger subset, as the paper's FFHQ-2K ablations
+    assert {c.data.count for c in f5.values()} == {larger}
+    assert f5["StyleGAN2-ADA-Linear"].run_id(0) == t1[f"StyleGAN2-ADA-Linear @ {larger}"].run_id(0)
+    t7, t10 = experiments.fakeclr_table7(scale), experiments.fakeclr_table10(scale)
+    assert f5["radius 0.1"].run_id(0) == t10["Instance-perturbation (baseline)"].run_id(0)
+    assert f5["queue min 2"].run_id(0) == t7[f"FakeCLR @ {larger}"].run_id(0)  # the FakeCLR preset's own
     assert [f5[f"radius {r:g}"].loss.perturb_radius for r in experiments.FAKECLR_FIG5["radii"]] == list(
         experiments.FAKECLR_FIG5["radii"])
     assert {c.loss.forgetting_tau for label, c in f5.items() if label.startswith("tau_m")} == set(
         experiments.FAKECLR_FIG5["tau_m"])
-    for c in (*f2.values(), *f5.values()):
-        assert c.data.count == first
+    mins = sorted(c.loss.queue_min for label, c in f5.items() if label.startswith("queue min"))
+    assert len(set(mins)) == 3 and mins[-1] == experiments.fakeclr_queue_size(larger)  # 1.0: a fixed-size queue
 
 
 @pytest.mark.parametrize("scale", ["smoke", "small", "paper"])
@@ -640,3 +642,11 @@ def test_training_plan_counts_shared_runs_once_and_estimates_pending_ones(tmp_pa
     summary = plan_summary(plan.reset_index()).set_index("paper").loc["contragan"]
     assert (summary["finished"], summary["diverged"], summary["pending"]) == (1, 1, len(plan) - 2)
     assert summary["pending_hours"] == pytest.approx((len(plan) - 2) * 0.5 * steps / 3600)
+    # every page at `paper` scale: the calibration appendix, which has no paper scale, is skipped and said so
+    everything = training_plan("paper", root=tmp_path)
+    assert "appendix/calibration" in everything.attrs["skipped"] and len(everything)
+    # at `small` the calibration's runs that Table 1 shares count under ContraGAN, not the appendix
+    small = training_plan("small", ["appendix/calibration", "contragan/conditioning_losses"], root=tmp_path)
+    shared = small[small["config"] == "2C (ContraGAN)"]
+    assert len(shared) == 5 and all(names[0] == "contragan/conditioning_losses" for names in shared["pages"])
+    assert sum("appendix/calibration" in names for names in shared["pages"]) == 3  # seeds 0-2 are its runs too

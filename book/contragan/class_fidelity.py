@@ -161,18 +161,20 @@ from gancl.book import glue
 
 mean = summary.xs("mean", axis=1, level=1)["class_consistency"]
 outcome = comparison.set_index("better_claimed")["outcome"]
-controls = [label for label in ("ACGAN", "ProjGAN") if mean[label] >= max(0.5, 3 * chance)]
+# a control "follows its labels" when most of its samples show the asked class (and well above chance)
+follows = max(0.5, 3 * chance)
+controls = [label for label in ("ACGAN", "ProjGAN") if mean[label] >= follows]
 reading = (f"Class consistency at the end (mean over {len(spec.seeds)} seed{'s' if len(spec.seeds) != 1 else ''}): "
            + ", ".join(f"{label} {mean[label]:.2f}" for label in spec.configs)
            + f"; chance {chance:.2f}, the classifier's own held-out accuracy {ceiling:.2f}. ")
 if controls:
-    reading += (f"{' and '.join(controls)} draw the asked class far above chance under the same measurement, so "
-                "the measurement sees a generator that follows its labels. ")
+    reading += (f"{' and '.join(controls)} reach {follows:.2f} or more under the same measurement, so the "
+                "measurement sees a generator that follows its labels. ")
 else:
-    reading += ("Neither ACGAN nor ProjGAN draws the asked class well above chance here, so these runs cannot tell "
-                "a property of 2C from one of the budget or the measurement. ")
+    reading += (f"Neither ACGAN nor ProjGAN reaches {follows:.2f} here, so these runs cannot tell a property of 2C "
+                "from one of the budget or the measurement. ")
 if mean["2C"] <= chance + 0.05:
-    reading += "2C's samples show the asked class no more often than chance. "
+    reading += "2C's samples show the asked class about as often as chance or less. "
 else:
     reading += f"2C's samples show the asked class more often than chance ({mean['2C']:.2f}). "
 changes = [label for label in spec.configs if label.startswith("2C, ") and outcome.get(label) == "agrees"]

@@ -19,8 +19,9 @@
 # from it; on its limited-scale 128 px subsets (the setting of its other tables) the best was 32x32, a quarter of
 # the image side, on every data set, and that is where its other experiments, and this book's presets, put it.
 #
-# The claim judged here, D2, is that shape on the book's data: SAN at a quarter of the image side is best, and FD
-# worsens monotonically one resolution further away in either direction. At `small` scale the compact StyleGAN2 G
+# The claim judged here, D2, is that shape on the book's data: SAN at a quarter of the image side is best, FD
+# worsening one resolution up and one down (the supplement's own numbers bear out a monotone fall-off further out
+# on four of its five data sets, not on Church: the table below). At `small` scale the compact StyleGAN2 G
 # (the reference-attention pages' model, without reference attention) trains on their subset and budget, with SAN
 # at every G feature height from 4x4 up to the image side.
 
@@ -121,8 +122,8 @@ fig = seed_points(results, order=order, title="FD (domain) per SAN resolution in
 # %% [markdown]
 # ## The paper's claim, judged
 #
-# D2's orderings, from the quarter of the side outwards: each resolution beats its neighbour one step further away
-# (paired seeds, 90% interval of the per-seed differences), behind the regime gate. The Results page collects it.
+# D2's orderings: SAN at a quarter of the side against one resolution up and one down (paired seeds, 90% interval of
+# the per-seed differences), behind the regime gate. The Results page collects it.
 
 # %%
 from gancl.book.results import show_claims
@@ -164,7 +165,7 @@ print(reading)
 # {glue:text}`t2_reading`
 #
 # Why this may differ from the paper: its optimum moves with the data set's "spatial scale" (its CLEVR scenes
-# favour a lower resolution than its faces); the book's shapes are single objects that fill much of a 16 px image,
+# favour a lower resolution than its faces); the book's shapes are single objects that fill much of a small image,
 # and SAN's 7x7 footprint covers most of an 8x8 map, so attention at the lower resolutions is close to global.
 # The paper ran one run per cell; differences of a few tenths of FID between its neighbouring resolutions are
 # within what a second seed could move.

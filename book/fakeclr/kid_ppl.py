@@ -159,7 +159,7 @@ print(reading)
 # {glue:text}`t7_reading`
 #
 # Why this may differ from the paper: KID and PPL here use the domain classifier's features where the paper uses
-# Inception and VGG16; the subsets are 16 px shapes, not faces at 256 px; and the paper's InsGen* is InsGen with its
+# Inception and VGG16; the subsets are small images of shapes, not faces at 256 px; and the paper's InsGen* is InsGen with its
 # searched best settings, where the book's InsGen-like objective shares FakeCLR's projection head and queue sizes.
 #
 # ## Compute

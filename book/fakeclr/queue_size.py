@@ -16,12 +16,13 @@
 # FakeCLR {cite}`li2022fakeclr` explains why contrastive learning helps data-efficient GANs by ablating InsGen's two
 # terms: instance discrimination on real images (Instance-real) and on generated ones (Instance-fake), each with a
 # queue of negatives. Its Figure 2 plots FID against the queue size on FFHQ subsets: on the small ones
-# Instance-real is worse than the baseline whatever the queue, most of all with a short queue on FFHQ-100, while
-# Instance-fake's best queue is longer than Instance-real's. The authors' reading: the diversity of the negatives
-# sets the useful queue length, and a few real images offer little.
+# Instance-real is worse than the baseline whatever the queue, most of all with long queues (100 or 300 negatives)
+# on FFHQ-100, while Instance-fake's best queue is longer than Instance-real's. The authors' reading: the diversity
+# of the negatives sets the useful queue length, and a few real images offer little.
 #
-# Here both terms train on the pages' few-shot subset with queues of 1, 4 and 16 times the default (5% of the
-# subset, doubled as FakeCLR's code does for mirrored data), beside the ADA-linear baseline; the default-queue rows
+# Here both terms train on the pages' few-shot subset with queues of 1, 4 and 16 times the default (FakeCLR's code
+# takes 5% of the subset, doubled for mirrored data; below 100 images the book keeps the paper's 100-shot queue of
+# 10), beside the ADA-linear baseline; the default-queue rows
 # are Table 1's runs, shared through the run cache. The figure's values are not tabulated in the paper, so only its
 # statement is judged: claim F11, Instance-real worse than the baseline at every queue size, behind the few-shot
 # pages' memorisation gate.

@@ -155,6 +155,8 @@ def _pending_command(args: argparse.Namespace) -> int:
         print(f"no page trains anything at {args.scale}")
         return 0
     print(plan_summary(plan).round(2).to_string(index=False))
+    for page, why in plan.attrs.get("skipped", {}).items():
+        print(f"# {page} does not run at {args.scale}: {why}")
     if args.list:
         waiting = plan[plan["status"] == "pending"].assign(shared=plan["pages"].map(len))
         waiting = waiting.sort_values(["shared", "estimated_hours"], ascending=[False, True])

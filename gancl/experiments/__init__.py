@@ -26,8 +26,8 @@ from gancl.experiments.contragan import (CONTRAGAN_CLASS_PROBE, CONTRAGAN_CLASS_
                                          contragan_table4)
 from gancl.experiments.dual import (DUAL_BUDGET, DUAL_FIGURES, DUAL_PPL_SAMPLES, DUAL_PRESETS, DUAL_QUERY_POINTS,
                                     DUAL_T4_METHODS, DUAL_T4_SEEDS, DUAL_T4_SIZES, DUAL_TABLE1, DUAL_TABLE5,
-                                    DUAL_TABLE7, away_from, dual_table1, dual_table2, dual_table3, dual_table4,
-                                    dual_table5, dual_table6, dual_table7, ref_attention_resolutions,
+                                    DUAL_TABLE7, dual_table1, dual_table2, dual_table3, dual_table4,
+                                    dual_table5, dual_table6, dual_table7, next_to, ref_attention_resolutions,
                                     san_resolutions)
 from gancl.experiments.mscond import (MSCOND_BRANCHES, MSCOND_BUDGET, MSCOND_FIG2, MSCOND_PRESETS, MSCOND_SAMPLES,
                                       MSCOND_SEEDS, msconD_fig2, msconD_scales)

@@ -41,8 +41,8 @@ CLAIMS = {c.id: c for c in (
     RegisteredClaim("D1b", "Dual attention", "supp. Table 1", "the dual contrastive loss beats the binary loss on "
                     "StyleGAN2", "dual_attention/contrastive_loss"),
     RegisteredClaim("D2", "Dual attention", "supp. Table 2", "SAN in G is best at a quarter of the image side (the "
-                    "supplement's optimum on its limited-scale subsets) and FD worsens monotonically one resolution "
-                    "further away", "dual_attention/san_resolution"),
+                    "supplement's optimum on its limited-scale subsets): FD worsens one resolution up or down",
+                    "dual_attention/san_resolution"),
     RegisteredClaim("D3", "Dual attention", "supp. Table 3", "Eq. 8 (reference images as key and value) is the best "
                     "reference-attention configuration", "dual_attention/configurations"),
     RegisteredClaim("D4", "Dual attention", "supp. Table 6", "reference attention works best at the lowest D "

@@ -1,4 +1,5 @@
-"""ContraGAN (Kang & Park 2020): its presets (one table) and the specs of its pages (Tables 1, 2 and 4, Fig. 3).
+"""ContraGAN (Kang & Park 2020): its presets (one table) and the specs of its pages (Tables 1-4, Figs. 3 and 4, and
+the book's "does 2C draw the class it is asked for?").
 
 paper scale: BigGAN backbone on CIFAR-10 32 px (G 256 and D 128 channels throughout), batch 64, hinge, Adam 2e-4
 (0.5, 0.999), 5 D steps, t = 1.0, projection dim 512.
@@ -18,7 +19,8 @@ from gancl.train.config import RunConfig
 #: ContraGAN's budget at `small`, read off the calibration page (``appendix/calibration``): a 32-channel SN-DCGAN at
 #: 16 px, batch 64, 6000 steps. There 2C's mean over 3 seeds first passes the `shapes` gate (precision 0.52, recall
 #: 0.35; 7-7.7 min a run on 2 CPU cores); at 32 px the same 6000 steps took 27.6 min and reached precision 0.29.
-#: Table 4 and Fig. 3 keep their own step counts (CONTRAGAN_TABLE4_SMALL_STEPS, CONTRAGAN_FIG3) at this resolution.
+#: Table 4 trains this budget too (its batch-16 rows see a quarter of the images: the calibration ran batch 64);
+#: Fig. 3 keeps its own step count (CONTRAGAN_FIG3) at this resolution.
 #: Every `small` run records FD, precision, recall and class consistency every ``every`` steps, as the calibration
 #: does: a page's run with seed 0-2 is then the calibration's own run (shared through the run cache), and the
 #: "does 2C draw the class" page reads class consistency over training from Table 1's and Table 2's runs.
@@ -210,8 +212,8 @@ def _conditioning_losses(scale, seeds=None, dataset=None, data_dir=None, steps=N
         claim("C2", [("Eq. 7", other) for other in ("NT-Xent", "P-NCA", "Uncond. GAN")]),
     )
     configs = contragan_table1(scale, dataset, data_dir, steps)
-    return PageSpec("contragan/conditioning_losses", scale, configs, resolve_seeds(scale, seeds, CONTRAGAN_PAIRED_SEEDS),
-                    (metrics_evaluation(scale),),
+    return PageSpec("contragan/conditioning_losses", scale, configs,
+                    resolve_seeds(scale, seeds, CONTRAGAN_PAIRED_SEEDS), (metrics_evaluation(scale),),
                     claims, gate=data_gate(t1, configs[t1].data.name))
 
 

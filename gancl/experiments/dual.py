@@ -1,5 +1,5 @@
-"""Dual Contrastive Loss and Attention (Yu et al. 2021): presets, the dual contrastive loss page's and the
-reference-attention pages' specs.
+"""Dual Contrastive Loss and Attention (Yu et al. 2021): presets and the specs of its pages (supplement Tables 1-7,
+Figs. 1-9).
 
 The presets are supplement Table 7's rows on a limited-size subset: StyleGAN2, + SAN self-attention in G (best at
 32x32 of 128 px, i.e. a quarter of the resolution), + the dual contrastive loss, + reference attention in D (Eq. 8)
@@ -119,8 +119,9 @@ def dual_table4(scale_name: str, dataset: Optional[str] = None, data_dir: Option
 
 
 def san_resolutions(scale_name: str) -> tuple:
-    """G feature heights where SAN self-attention can replace a convolution, lowest first: the supplement's 8-128
-    at `paper` scale (128 px), every G feature map of the compact StyleGAN2 below."""
+    """G feature heights where SAN self-attention can replace a convolution, lowest first: the supplement's rows
+    8-128 at `paper` scale (its large data sets trained at their own resolutions, where the preset's 128 px G has
+    them all), every G feature map of the compact StyleGAN2 below."""
     heights = preset("dual/san", scale_name).model.g_feature_resolutions()
     return tuple(h for h in heights if scale(scale_name).name != "paper" or h >= 8)
 
@@ -134,15 +135,13 @@ def dual_table2(scale_name: str, dataset: Optional[str] = None, data_dir: Option
             for r in san_resolutions(scale_name)}
 
 
-def away_from(best: int, resolutions: tuple) -> list:
-    """The orderings "FD worsens monotonically one resolution away from ``best``" as (better, worse) label pairs of
-    :func:`dual_table2`: each resolution beats its neighbour further from ``best``, on both sides."""
+def next_to(best: int, resolutions: tuple) -> list:
+    """The orderings "FD worsens one resolution up or down from ``best``" as (better, worse) label pairs of
+    :func:`dual_table2`: ``best`` against each of its neighbours that exists."""
     ordered = sorted(resolutions)
     i = ordered.index(best)
     label = "SAN at {0}x{0}".format
-    down = [(label(ordered[k]), label(ordered[k - 1])) for k in range(i, 0, -1)]
-    up = [(label(ordered[k]), label(ordered[k + 1])) for k in range(i, len(ordered) - 1)]
-    return down + up
+    return [(label(best), label(ordered[k])) for k in (i - 1, i + 1) if 0 <= k < len(ordered)]
 
 
 @page("dual_attention/san_resolution")
@@ -150,7 +149,7 @@ def _san_resolution(scale, seeds=None, dataset=None, data_dir=None, steps=None) 
     configs = dual_table2(scale, dataset, data_dir, steps)
     quarter = preset("dual/san", scale).model.g_attention_res  # the presets' choice, the supplement's 32 of 128
     resolutions = san_resolutions(scale)
-    claims = (claim("D2", away_from(quarter, resolutions)),)
+    claims = (claim("D2", next_to(quarter, resolutions)),)
     return PageSpec("dual_attention/san_resolution", scale, configs, resolve_seeds(scale, seeds), (_metrics(scale),),
                     claims, on_diverge="record", gate=_gate(f"SAN at {quarter}x{quarter}", configs))
 

@@ -73,8 +73,9 @@ def training_plan(scale: str, pages: Optional[list] = None, root=None):
     ``steps``, ``pages`` (the pages that share it), ``status`` ("finished", "diverged" or "pending") and
     ``estimated_hours``: the run's steps at the mean seconds per step of finished runs with the same preset,
     resolution, batch, instance mode and architecture, else of any with the same resolution, batch, instance mode
-    and architecture (NaN where none has finished). Pages that train nothing (``PageSpec.trains`` False: a timing
-    page) are left out."""
+    and architecture (NaN where none has finished; the key ignores finer settings such as where attention sits, so
+    an estimate is rough). Pages that train nothing (``PageSpec.trains`` False: a timing page) are left out, and so
+    are pages that do not run at ``scale`` when no page is named (``plan.attrs["skipped"]``: page -> why)."""
     import pandas as pd
 
     from gancl.experiments.spec import page_spec
@@ -85,8 +86,16 @@ def training_plan(scale: str, pages: Optional[list] = None, root=None):
     root = Path(root or runs_dir())
     timings = _timings(root)
     rows: dict = {}
-    for name in pages or all_pages():
-        spec = page_spec(name, scale)
+    skipped = {}
+    # the paper pages first: a run the calibration appendix shares with a paper's page counts under the paper
+    for name in sorted(pages or all_pages(), key=lambda page: page.startswith("appendix/")):
+        try:
+            spec = page_spec(name, scale)
+        except ValueError as error:  # a page that does not run at this scale (the calibration at `paper`)
+            if pages:
+                raise
+            skipped[name] = str(error)
+            continue
         if not spec.trains:
             continue
         for label, seed in spec.runs():
@@ -105,7 +114,9 @@ def training_plan(scale: str, pages: Optional[list] = None, root=None):
                             "resolution": config.data.resolution, "batch": config.optim.batch_size,
                             "steps": resolved.optim.steps, "pages": [name], "status": status,
                             "estimated_hours": per_step * resolved.optim.steps / 3600 if per_step else float("nan")}
-    return pd.DataFrame(list(rows.values()))
+    plan = pd.DataFrame(list(rows.values()))
+    plan.attrs["skipped"] = skipped
+    return plan
 
 
 def plan_summary(plan) -> "pd.DataFrame":

@@ -80,7 +80,7 @@ class SANAttention(nn.Module):
 
     def weights(self, x: torch.Tensor) -> torch.Tensor:
         """The attention weights alpha_ij: x (N, C, H, W) -> (N, m/share, k*k, H*W), a softmax over the k*k
-        neighbours j (row-major offsets, -k//2..k//2) of each position i; zero outside the image."""
+        neighbours j (row-major offsets -(k // 2)..k // 2) of each position i; zero outside the image."""
         n, _, h, w = x.shape
         k = self.kernel_size
         rel = self.phi(x).flatten(2).unsqueeze(2) - self._neighbours(self.psi(x))  # (N, r, k*k, HW)
@@ -108,8 +108,8 @@ def san_attention_maps(G: nn.Module, z: torch.Tensor, y=None) -> dict:
     neighbours j.
 
     Runs ``G(z, y)`` once (no gradient) with a hook on its :class:`SANAttention`. Returns {"images": (N, 3, R, R),
-    "norms": (N, H, W, k, k) float (query row, query column, neighbour offset row, column; offsets -k//2..k//2, zero
-    outside the image), "height": H, the attention layer's side}. ValueError when G has no SAN layer."""
+    "norms": (N, H, W, k, k) float (query row, query column, neighbour offset row, column; offsets -(k // 2) to
+    k // 2, zero outside the image), "height": H, the attention layer's side}. ValueError when G has no SAN layer."""
     layers = [m for m in G.modules() if isinstance(m, SANAttention)]
     if len(layers) != 1:
         raise ValueError(f"G has {len(layers)} SAN self-attention layers; attention maps need exactly one "
