@@ -288,6 +288,22 @@ def test_fakeclr_figures_2_and_5_vary_one_setting_and_share_other_tables_runs(sc
     assert len(set(mins)) == 3 and mins[-1] == experiments.fakeclr_queue_size(larger)  # 1.0: a fixed-size queue
 
 
+@pytest.mark.parametrize("scale", ["smoke", "small"])
+def test_fakeclr_comparison_adds_only_the_unaugmented_and_diffaugment_rows(scale):
+    configs = experiments.fakeclr_comparison(scale)
+    few, larger = experiments.FAKECLR_SIZES[scale][0], experiments.FAKECLR_SIZES[scale][-1]
+    t1, t7 = experiments.fakeclr_table1(scale), experiments.fakeclr_table7(scale)
+    for n in (few, larger):
+        assert configs[f"ADA-Linear @ {n}"].run_id(0) == t1[f"StyleGAN2-ADA-Linear @ {n}"].run_id(0)
+        assert configs[f"InsGen* @ {n}"].run_id(0) == t7[f"InsGen* @ {n}"].run_id(0)
+        assert configs[f"FakeCLR @ {n}"].run_id(0) == t7[f"FakeCLR @ {n}"].run_id(0)
+        plain = configs[f"StyleGAN2 @ {n}"].resolved()
+        assert plain.loss.augment == "" and plain.loss.instance == "none"
+    assert f"DA @ {larger}" not in configs  # DiffAugment is a row of Table 4 (few-shot) only
+    da = configs[f"DA @ {few}"].resolved()
+    assert da.loss.augment == configs[f"ADA-Linear @ {few}"].loss.augment and da.loss.augment_ramp == 0
+
+
 @pytest.mark.parametrize("scale", ["smoke", "small", "paper"])
 def test_fakeclr_few_shot_subset_is_one_size_with_the_papers_100_shot_queue(scale):
     """The few-shot regime (20 images at `small`, chosen on the calibration page because 100 were not memorised):
@@ -531,7 +547,7 @@ def test_every_claim_a_page_judges_is_registered_with_that_page():
         assert experiments.CLAIMS[claim_id].page == name, claim_id
     assert {c.page for c in experiments.CLAIMS.values()} - {None} <= set(experiments.pages())
     # the issue's 18, with ContraGAN's C3 and Dual's D1 (one per backbone), C4, MsConD's M1 and M2 each in two parts
-    assert len(experiments.CLAIMS) == 33  # ContraGAN Table 3 (C6), FakeCLR supp. Table 7 (F10a/b), Figs. 2 and 5 (F11-F13), and FakeCLR's supplement Table 8 (F6, F7), Fig. 9/10 (F8), Table 10 (F9)
+    assert len(experiments.CLAIMS) == 35  # FakeCLR Tables 3/4 (F14a/b), ContraGAN Table 3 (C6), FakeCLR supp. Table 7 (F10a/b), Figs. 2 and 5 (F11-F13), and FakeCLR's supplement Table 8 (F6, F7), Fig. 9/10 (F8), Table 10 (F9)
     registered_with_a_page = {cid for cid, c in experiments.CLAIMS.items() if c.page is not None}
     assert registered_with_a_page == set(judged)  # a page judges every claim registered with it
 

@@ -31,14 +31,14 @@ from gancl.experiments.dual import (DUAL_BUDGET, DUAL_FIGURES, DUAL_PPL_SAMPLES,
                                     san_resolutions)
 from gancl.experiments.mscond import (MSCOND_BRANCHES, MSCOND_BUDGET, MSCOND_FIG2, MSCOND_PRESETS, MSCOND_SAMPLES,
                                       MSCOND_SEEDS, msconD_fig2, msconD_scales)
-from gancl.experiments.fakeclr import (FAKECLR_BASELINE, FAKECLR_BUDGET, FAKECLR_FEW_SHOT,
-                                       FAKECLR_FIG2_QUEUE_FACTORS, FAKECLR_FIG5,
-                                       FAKECLR_FIG7, FAKECLR_INTERPOLATION, FAKECLR_METHODS, FAKECLR_PAPER_COLUMNS,
-                                       FAKECLR_PPL_SAMPLES, FAKECLR_PRESETS, FAKECLR_SEEDS, FAKECLR_SIZES, FAKECLR_T1,
-                                       FAKECLR_T1_SEEDS, FAKECLR_T5, FAKECLR_T6, FAKECLR_T6_TIMING, FAKECLR_T7,
-                                       FAKECLR_T8, FAKECLR_T8_WEIGHTS, FAKECLR_T10, fakeclr_fig2, fakeclr_fig5,
-                                       fakeclr_methods, fakeclr_table1, fakeclr_table5, fakeclr_table7,
-                                       fakeclr_table8, fakeclr_table10)
+from gancl.experiments.fakeclr import (FAKECLR_BASELINE, FAKECLR_BUDGET, FAKECLR_COMPARISON, FAKECLR_FEW_SHOT,
+                                       FAKECLR_FIG2_QUEUE_FACTORS, FAKECLR_FIG5, FAKECLR_FIG7, FAKECLR_INTERPOLATION,
+                                       FAKECLR_METHODS, FAKECLR_PAPER_COLUMNS, FAKECLR_PPL_SAMPLES, FAKECLR_PRESETS,
+                                       FAKECLR_SEEDS, FAKECLR_SIZES, FAKECLR_T1, FAKECLR_T1_SEEDS, FAKECLR_T5,
+                                       FAKECLR_T6, FAKECLR_T6_TIMING, FAKECLR_T7, FAKECLR_T8, FAKECLR_T8_WEIGHTS,
+                                       FAKECLR_T10, fakeclr_comparison, fakeclr_fig2, fakeclr_fig5, fakeclr_methods,
+                                       fakeclr_table1, fakeclr_table5, fakeclr_table7, fakeclr_table8,
+                                       fakeclr_table10)
 from gancl.experiments.calibration import (CALIBRATION_HORIZON, CALIBRATION_RESOLUTIONS, CALIBRATION_SEEDS, FAMILIES,
                                            Family, calibration_configs, first_passing_step)
 from gancl.train.config import fakeclr_queue_size, r1_gamma_heuristic

@@ -387,6 +387,42 @@ def _components(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> P
                     on_diverge="record", gate=data_gate(FAKECLR_BASELINE, configs[FAKECLR_BASELINE].data.name))
 
 
+#: FakeCLR Tables 3 and 4, the rows this library trains (the paper's labels) -> preset and overrides: StyleGAN2 without
+#: augmentation, DiffAugment at full strength from the start ("DA", Table 4 only), the ADA-linear baseline, InsGen*
+#: (the InsGen-like objective) and FakeCLR. ADA (adaptive), APA, GenCo, LeCam-GAN, DISP and the transfer-learning rows
+#: (pre-trained on FFHQ-70K) are not implemented.
+FAKECLR_COMPARISON = {"StyleGAN2": ("fakeclr/baseline", {"loss.augment": "", "loss.augment_ramp": 0}),
+                      "DA": ("fakeclr/baseline", {"loss.augment_ramp": 0}),
+                      "ADA-Linear": ("fakeclr/baseline", {}),
+                      "InsGen*": ("fakeclr/insgen", {}),
+                      "FakeCLR": ("fakeclr/fakeclr", {})}
+
+
+def fakeclr_comparison(scale_name: str, dataset: Optional[str] = None, data_dir: Optional[str] = None,
+                       steps: Optional[int] = None) -> dict:
+    """FakeCLR Table 4 on the few-shot subset (every row of :data:`FAKECLR_COMPARISON`) and Table 3 on the larger one
+    (all but DA). Returns "<row> @ <count>" -> RunConfig; ADA-Linear, InsGen* and FakeCLR are Table 1's and
+    supplement Table 7's runs."""
+    few, larger = FAKECLR_SIZES[scale(scale_name).name][0], _larger_subset(scale_name)
+    return {f"{label} @ {n}": _fakeclr_page(name, scale_name, dataset, data_dir, steps, count=n, **extra)
+            for n in (few, larger) for label, (name, extra) in FAKECLR_COMPARISON.items()
+            if not (label == "DA" and n == larger)}
+
+
+@page("fakeclr/comparison")
+def _comparison(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpec:
+    configs = fakeclr_comparison(scale, dataset, data_dir, steps)
+    few, larger = sorted({c.data.count for c in configs.values()})
+    claims = (claim("F14a", [(f"FakeCLR @ {few}", f"{other} @ {few}") for other in FAKECLR_COMPARISON
+                             if other != "FakeCLR"], gate=Gate(f"ADA-Linear @ {few}", MEMORISATION_GATE)),
+              claim("F14b", [(f"FakeCLR @ {larger}", f"{other} @ {larger}") for other in FAKECLR_COMPARISON
+                             if other not in ("FakeCLR", "DA")],
+                    gate=data_gate(f"ADA-Linear @ {larger}", configs[f"ADA-Linear @ {larger}"].data.name)))
+    return PageSpec("fakeclr/comparison", scale, configs, resolve_seeds(scale, seeds, FAKECLR_SEEDS),
+                    (_metrics(scale), _memorisation(scale)), claims, on_diverge="record",
+                    settings={"subsets": {"few-shot (Table 4)": few, "larger (Table 3)": larger}})
+
+
 @page("fakeclr/cost")
 def _cost(scale, seeds=None, dataset=None, data_dir=None, steps=None) -> PageSpec:
     """Supplement Table 6: time per step, measured side by side (``gancl.train.timing``), not trained: the "seeds"
