@@ -284,7 +284,8 @@ def test_pages_render_in_chromium_without_noise_or_broken_figures_tables_or_link
                   "multi-scale contrastive learning", "fakeclr: exploring contrastive learning"):
         assert title in intro, f"the bibliography lacks {title}"
     results = doms["book/results"].words
-    assert "C1" in results and "no page yet" in results
+    # every registered claim is listed; those whose page is not in this book yet say so
+    assert "C1" in results and ("no page yet" in results or "not yet executed for the book" in results)
     status = doms["book/status"].words
     for entry in [*papers, FIXTURE_ENTRY]:
         assert entry.removeprefix("book/") in status, f"the Status page lacks {entry}"

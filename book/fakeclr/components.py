@@ -79,7 +79,7 @@ spec = experiments.page_spec("fakeclr/components", scale, seeds=seeds, dataset=d
                              steps=steps)
 results, runs = train_grid(spec, force=force, device=device)
 print(gate_sentence(spec, results))
-results[["config", "seed", "fd", "precision", "recall", "memorised_share", "diverged"]].round(3)
+results[["config", "seed", "fd", "precision", "recall", "diverged"]].round(3)
 
 # %%
 import matplotlib.pyplot as plt
