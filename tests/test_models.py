@@ -458,3 +458,19 @@ def test_modulated_conv_modulates_before_upsampling_without_changing_the_result(
     assert got.shape == (2, 4, 10, 10)
     # terms per output: the conv's 8 x 3 x 3, the affine's 16, 4 bilinear taps, the modulation and demodulation
     assert_close_reordered(got, expected, n=8 * 3 * 3 + 16 + 4 + 2, what="modulated conv, reordered")
+
+
+def test_attention_reach_weighs_neighbour_distances_by_the_kernel_norms():
+    from gancl.models import attention_reach
+
+    norms = torch.zeros(1, 4, 4, 3, 3)
+    norms[0, 1, 1, 1, 1] = 1.0  # query (1, 1) attends to itself only
+    norms[0, 2, 2] = 1.0  # query (2, 2) weighs its whole 3x3 footprint alike
+    norms[0, 2, 2, 1, 1] = 0.5
+    assert attention_reach(norms, [(1, 1)])[0] == pytest.approx(0.0)
+    weighted, uniform = attention_reach(norms, [(2, 2)])
+    ring = 4 * 1.0 + 4 * 2 ** 0.5  # the eight neighbours' distances
+    assert weighted == pytest.approx(ring / 8.5) and uniform == pytest.approx(ring / 9)
+    corner = torch.zeros(1, 4, 4, 3, 3)
+    corner[0, 0, 0, 1:, 1:] = 1.0  # at the image's corner only a 2x2 part of the footprint is inside
+    assert attention_reach(corner, [(0, 0)]) == pytest.approx(((2 + 2 ** 0.5) / 4,) * 2)

@@ -140,14 +140,9 @@ fig = san_attention_panels(maps, points, samples=settings["samples"],
 
 # %%
 from gancl.book import glue
+from gancl.models import attention_reach
 
-k = maps["norms"].shape[-1]
-offsets = torch.arange(k, dtype=torch.float32) - k // 2
-distance = (offsets[:, None] ** 2 + offsets[None, :] ** 2).sqrt()  # (k, k) neighbour distance in grid cells
-kernels = torch.stack([maps["norms"][:, r, c] for r, c in points], dim=1)  # (N, points, k, k)
-inside = kernels > 0
-mean_distance = float((kernels * distance).sum((-1, -2)).div(kernels.sum((-1, -2))).mean())
-uniform = float((distance * inside).sum((-1, -2)).div(inside.sum((-1, -2))).mean())
+mean_distance, uniform = attention_reach(maps["norms"], points)
 reading = (f"Of the paper's additions, {best} has the lowest mean FD here ({fd[best]:.2f}; StyleGAN2 "
            f"{fd['StyleGAN2']:.2f}); its "
            f"reconstructions' pixel MSE is {errors[best]:.3f} against {errors['StyleGAN2']:.3f}. SAN's weight sits "

@@ -7,7 +7,7 @@ ContraGAN head and a FakeCLR instance head. ``D(x, y=None, ref=None)`` returns a
 ``generate(G, z, y, truncation_psi)`` samples any generator, StyleGAN2's with the truncation trick.
 """
 
-from .attention import ReferenceAttention, SANAttention, SelfAttention, attend, san_attention_maps
+from .attention import ReferenceAttention, SANAttention, SelfAttention, attend, attention_reach, san_attention_maps
 from .build import build_discriminator, build_generator, generate, layer_shapes
 from .config import ModelConfig
 from .discriminator import Discriminator, describe_layers
@@ -16,5 +16,5 @@ from .outputs import DOutput
 
 __all__ = [
     "ModelConfig", "DOutput", "Discriminator", "build_generator", "build_discriminator", "describe_layers", "generate",
-    "layer_shapes", "ReferenceAttention", "SelfAttention", "SANAttention", "attend", "san_attention_maps", "InstanceHead",
+    "layer_shapes", "ReferenceAttention", "SelfAttention", "SANAttention", "attend", "attention_reach", "san_attention_maps", "InstanceHead",
 ]

@@ -129,6 +129,21 @@ def san_attention_maps(G: nn.Module, z: torch.Tensor, y=None) -> dict:
     return {"images": images, "norms": norms.cpu(), "height": h}
 
 
+def attention_reach(norms: torch.Tensor, points: list) -> tuple:
+    """How far SAN's weight sits from its query, in attention-grid cells: the mean over samples and query ``points``
+    ((row, column) pairs) of the kernel norms' weighted mean neighbour distance, and the same for equal weights over
+    the part of the footprint inside the image (what a SAN that ignored its inputs would give).
+    norms: (N, H, W, k, k) from :func:`san_attention_maps`. Returns (weighted, uniform) floats."""
+    k = norms.shape[-1]
+    offsets = torch.arange(k, dtype=torch.float32) - k // 2
+    distance = (offsets[:, None] ** 2 + offsets[None, :] ** 2).sqrt()  # (k, k)
+    kernels = torch.stack([norms[:, r, c] for r, c in points], dim=1).float()  # (N, P, k, k)
+    inside = (kernels > 0).float()
+    weighted = (kernels * distance).sum((-1, -2)) / kernels.sum((-1, -2))
+    uniform = (inside * distance).sum((-1, -2)) / inside.sum((-1, -2))
+    return float(weighted.mean()), float(uniform.mean())
+
+
 def generator_attention(kind: str, channels: int, conv, san_kernel: int) -> nn.Module:
     """The self-attention block a generator inserts at ``g_attention_res``: ``"sagan"`` or ``"san"``."""
     if kind == "sagan":
