@@ -314,27 +314,34 @@ def test_fakeclr_few_shot_subset_is_one_size_with_the_papers_100_shot_queue(scal
     for label, c in experiments.fakeclr_methods(scale).items():
         assert c.data.count == few and c.resolved().loss.instance_queue == 10  # the paper's 100-shot queue
     if scale == "small":
-        family = experiments.calibration_configs(scale, [f"StyleGAN2, {few} shapes (FakeCLR)"])
+        # the page's baseline run is the calibration family's run at the budget's resolution (one cache entry), and
+        # so is Table 1's baseline on the larger subset
+        family = experiments.calibration_configs(scale, [f"StyleGAN2, {few} shapes (FakeCLR)",
+                                                         "StyleGAN2, 1000 shapes (FakeCLR)"])
         base = experiments.fakeclr_methods(scale)["StyleGAN2-ADA-Linear"]
         c = family[f"StyleGAN2, {few} shapes (FakeCLR) @ {base.data.resolution} px"]
-        assert c.data.count == few and c.eval.curves == ("memorisation",)
-        assert c.replace(**{"optim.steps": base.optim.steps, "eval.fd_every": base.eval.fd_every,
-                            "eval.curves": base.eval.curves, "loss.augment_ramp": base.loss.augment_ramp}
-                         ).run_id(0) == base.run_id(0)  # the page's baseline but for its length and measuring
+        assert c.data.count == few and c.eval.curves == base.eval.curves == ("memorisation",)
+        assert c.run_id(0) == base.run_id(0)
+        t1 = experiments.fakeclr_table1(scale)["StyleGAN2-ADA-Linear @ 1000"]
+        assert family[f"StyleGAN2, 1000 shapes (FakeCLR) @ {t1.data.resolution} px"].run_id(1) == t1.run_id(1)
     larger = experiments.fakeclr_table1(scale)[f"Instance-fake @ {experiments.FAKECLR_SIZES[scale][1]}"]
     assert larger.resolved().loss.instance_queue == experiments.fakeclr_queue_size(larger.data.count)
 
 
 def test_fakeclr_page_budget_queue_and_schedule():
-    batch, budget = experiments.FAKECLR_BUDGET["small"]
+    budget = experiments.FAKECLR_BUDGET["small"]
     t1 = experiments.fakeclr_table1("small")
     for label, c in t1.items():
         n = int(label.split(" @ ")[1])
+        few = n == experiments.FAKECLR_FEW_SHOT["small"]
+        steps = budget["few_shot" if few else "larger"]
         c = c.resolved()
-        assert (c.data.count, c.optim.batch_size, c.optim.steps) == (n, batch, budget)
+        assert (c.data.count, c.data.resolution, c.optim.batch_size, c.optim.steps) == (
+            n, budget["resolution"], budget["batch"], steps)
+        assert (c.eval.fd_every, c.eval.curves) == (budget["every"], ("memorisation",) if few else ())
         assert c.loss.instance_queue == experiments.fakeclr_queue_size(n) == max(10, round(0.1 * n))
-        assert c.loss.augment_ramp == budget // 2  # ADA-linear: full strength at half of the run
-        assert c.loss.r1_gamma == pytest.approx(0.0002 * 32 * 32 / batch)
+        assert c.loss.augment_ramp == steps // 2  # ADA-linear: full strength at half of the run
+        assert c.loss.r1_gamma == pytest.approx(0.0002 * budget["resolution"] ** 2 / budget["batch"])
     # a page's `steps` moves the ramp with it
     assert {c.resolved().loss.augment_ramp for c in experiments.fakeclr_methods("small", steps=100).values()} == {50}
     t5 = experiments.fakeclr_table5("small")
@@ -361,14 +368,16 @@ def test_derived_settings_follow_every_override_so_a_preset_rebuilds_a_page_run(
     """R1 gamma, the ADA-linear ramp and the FakeCLR queue are derived after the overrides, in one place: the preset
     with a page's budget given on the command line is the page's run (same settings, same run id)."""
     page = experiments.fakeclr_methods("small")["FakeCLR"]
-    batch, steps = experiments.FAKECLR_BUDGET["small"]
+    budget = experiments.FAKECLR_BUDGET["small"]
+    batch, steps, res = budget["batch"], budget["few_shot"], budget["resolution"]
+    assert experiments.preset("fakeclr/fakeclr", "small").run_id(0) == page.run_id(0)  # the budget is the preset's
     cli = experiments.preset("fakeclr/fakeclr", "small", **{"optim.steps": steps, "optim.batch_size": batch})
     assert cli.run_id(0) == page.run_id(0)
     r = cli.resolved()
-    assert (r.loss.augment_ramp, r.loss.r1_gamma, r.loss.instance_queue) == (steps // 2, 0.0002 * 32 * 32 / batch, 10)
+    assert (r.loss.augment_ramp, r.loss.r1_gamma, r.loss.instance_queue) == (steps // 2, 0.0002 * res * res / batch, 10)
     assert (cli.loss.augment_ramp, cli.loss.r1_gamma, cli.loss.instance_queue) == (0.5, "auto", "auto")  # kept
     more = cli.replace(**{"data.count": 1000, "optim.batch_size": 64}).resolved()
-    assert (more.loss.instance_queue, more.loss.r1_gamma) == (100, 0.0002 * 32 * 32 / 64)
+    assert (more.loss.instance_queue, more.loss.r1_gamma) == (100, 0.0002 * res * res / 64)
     # "auto" and the number it stands for are one run
     assert cli.replace(**{"loss.r1_gamma": r.loss.r1_gamma}).run_id(0) == cli.run_id(0)
 

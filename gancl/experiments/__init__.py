@@ -36,8 +36,8 @@ from gancl.experiments.fakeclr import (FAKECLR_BASELINE, FAKECLR_BUDGET, FAKECLR
                                        FAKECLR_METHODS, FAKECLR_PAPER_COLUMNS, FAKECLR_PPL_SAMPLES, FAKECLR_PRESETS,
                                        FAKECLR_SEEDS, FAKECLR_SIZES, FAKECLR_T1, FAKECLR_T1_SEEDS, FAKECLR_T5,
                                        FAKECLR_T6, FAKECLR_T6_TIMING, FAKECLR_T7, FAKECLR_T8, FAKECLR_T8_WEIGHTS,
-                                       FAKECLR_T10, fakeclr_comparison, fakeclr_fig2, fakeclr_fig5, fakeclr_methods,
-                                       fakeclr_table1, fakeclr_table5, fakeclr_table7, fakeclr_table8,
+                                       FAKECLR_T10, fakeclr_budget, fakeclr_comparison, fakeclr_fig2, fakeclr_fig5,
+                                       fakeclr_methods, fakeclr_table1, fakeclr_table5, fakeclr_table7, fakeclr_table8,
                                        fakeclr_table10)
 from gancl.experiments.calibration import (CALIBRATION_HORIZON, CALIBRATION_RESOLUTIONS, CALIBRATION_SEEDS, FAMILIES,
                                            Family, calibration_configs, first_passing_step)

@@ -22,7 +22,7 @@ import pandas as pd
 
 from gancl.experiments.contragan import CONTRAGAN_SMALL
 from gancl.experiments.dual import DUAL_BUDGET
-from gancl.experiments.fakeclr import FAKECLR_BUDGET, FAKECLR_FEW_SHOT
+from gancl.experiments.fakeclr import FAKECLR_BUDGET, FAKECLR_FEW_SHOT, fakeclr_budget
 from gancl.experiments.mscond import MSCOND_BUDGET
 from gancl.experiments.registry import preset
 from gancl.experiments.scales import scale as scale_of
@@ -76,6 +76,28 @@ def _stylegan2_reference(name: str, budgets: dict, **overrides) -> Callable[[str
                                                       **stylegan2_budget(scale_name, budgets), **overrides)
 
 
+def _fakeclr_reference(count: Optional[int]) -> Callable[[str, Optional[int]], RunConfig]:
+    """FakeCLR's baseline on ``count`` images (None: the scale's few-shot subset) with the pages' budget for it."""
+    def build(scale_name: str, resolution: Optional[int] = None) -> RunConfig:
+        n = FAKECLR_FEW_SHOT[scale_of(scale_name).name] if count is None else count
+        return preset("fakeclr/baseline", scale_name, resolution=resolution,
+                      **{**fakeclr_budget(scale_name, n), "data.count": n})
+
+    return build
+
+
+def _fakeclr_budget(count: Optional[int]) -> Callable[[str], tuple]:
+    def budget(scale_name: str) -> tuple:
+        s = scale_of(scale_name)
+        if s.name not in FAKECLR_BUDGET:
+            return s.resolution, s.steps
+        few = count is None or count == FAKECLR_FEW_SHOT[s.name]
+        b = FAKECLR_BUDGET[s.name]
+        return b["resolution"] or s.resolution, b["few_shot" if few else "larger"]
+
+    return budget
+
+
 def _stylegan2_budget(budgets: dict) -> Callable[[str], tuple]:
     def budget(scale_name: str) -> tuple:
         s = scale_of(scale_name)
@@ -97,8 +119,8 @@ _STYLEGAN2_HORIZON = {"small": {16: (24000, 1000), 32: (2000, 250)}}
 _FEW_SHOT_HORIZON = {"small": {16: (12000, 1000), 32: (2000, 250)}}
 #: The few-shot family's label names its subset size at `small` (the calibrated scale).
 FAKECLR_FEW_SHOT_FAMILY = f"StyleGAN2, {FAKECLR_FEW_SHOT['small']} shapes (FakeCLR)"
-_RAMP = ("FakeCLR's augmentation strength ramps over the first half of a run's steps, so a calibration run "
-         "augments less early on than the page's shorter run does.")
+_RAMP = ("At 16 px the pages train this horizon, so a page's baseline run with seed 0-2 is this run. FakeCLR's "
+         "augmentation strength ramps over the first half of a run's steps: the 32 px runs, shorter, ramp sooner.")
 
 #: The page families, in the order the page shows (and trains) them.
 FAMILIES = (
@@ -106,13 +128,13 @@ FAMILIES = (
            ("contragan/conditioning_losses",), DATA_GATES["shapes"]),
     Family("SN-DCGAN, unconditional", _contragan_reference("contragan/uncond"), _contragan_budget,
            ("contragan/conditioning_losses",), DATA_GATES["shapes"]),
-    Family(FAKECLR_FEW_SHOT_FAMILY, _stylegan2_reference("fakeclr/baseline", FAKECLR_BUDGET),
-           _stylegan2_budget(FAKECLR_BUDGET), ("fakeclr/interpolation", "fakeclr/ppl", "fakeclr/ablations"),
-           MEMORISATION_GATE, note=_RAMP, curves=("memorisation",), horizon=_FEW_SHOT_HORIZON),
-    Family("StyleGAN2, 1000 shapes (FakeCLR)", _stylegan2_reference("fakeclr/baseline", FAKECLR_BUDGET,
-                                                                    **{"data.count": 1000}),
-           _stylegan2_budget(FAKECLR_BUDGET), ("fakeclr/ablations",), DATA_GATES["shapes"], note=_RAMP,
-           horizon=_STYLEGAN2_HORIZON),
+    Family(FAKECLR_FEW_SHOT_FAMILY, _fakeclr_reference(None), _fakeclr_budget(None),
+           ("fakeclr/interpolation", "fakeclr/ppl", "fakeclr/ablations", "fakeclr/comparison", "fakeclr/kid_ppl",
+            "fakeclr/nearest_neighbours", "fakeclr/queue_size"), MEMORISATION_GATE, note=_RAMP,
+           curves=("memorisation",), horizon=_FEW_SHOT_HORIZON),
+    Family("StyleGAN2, 1000 shapes (FakeCLR)", _fakeclr_reference(1000), _fakeclr_budget(1000),
+           ("fakeclr/ablations", "fakeclr/components", "fakeclr/comparison", "fakeclr/kid_ppl", "fakeclr/path_length",
+            "fakeclr/real_in_queue"), DATA_GATES["shapes"], note=_RAMP, horizon=_STYLEGAN2_HORIZON),
     Family("StyleGAN2 + SAN, 2000 shapes (Dual)", _stylegan2_reference("dual/san", DUAL_BUDGET),
            _stylegan2_budget(DUAL_BUDGET), ("dual_attention/resolution", "dual_attention/configurations"),
            DATA_GATES["shapes"], horizon=_STYLEGAN2_HORIZON),

@@ -21,7 +21,7 @@ from gancl.experiments.scales import scale as scale_of
 from gancl.experiments.scales import seeds as resolve_seeds
 from gancl.experiments.spec import MEMORISATION_GATE, Evaluation, Gate, PageSpec, data_gate, page
 from gancl.experiments.spec import metrics_evaluation as _metrics
-from gancl.experiments.stylegan2 import stylegan2_budget, stylegan2_recipe
+from gancl.experiments.stylegan2 import stylegan2_recipe
 from gancl.train.config import AUTO, RunConfig, fakeclr_queue_size
 
 #: The presets: name -> instance discrimination mode and FakeCLR's techniques.
@@ -50,7 +50,8 @@ def _few_shot(scale_name: str) -> int:
 
 def _fakeclr(scale_name: str, instance: str = "none", resolution: Optional[int] = None, **loss) -> RunConfig:
     paper = scale_name == "paper"
-    res = resolution or (256 if paper else scale(scale_name).resolution)
+    budget = FAKECLR_BUDGET.get(scale_name, {})
+    res = resolution or (256 if paper else budget.get("resolution") or scale(scale_name).resolution)
     c = base_config(scale_name, arch="stylegan2", dataset="folder" if paper else "shapes",
                     instance_head_dim=128 if instance != "none" else 0)
     c = stylegan2_recipe(c.replace(**{"data.count": _few_shot(scale_name), "data.resolution": res,
@@ -58,7 +59,8 @@ def _fakeclr(scale_name: str, instance: str = "none", resolution: Optional[int] 
     # path-length regularisation with StyleGAN2's weight 2: FakeCLR's experiments all use it (supplement A.10, Table 8)
     return c.replace(**{"loss.augment": "color,translation,cutout", "loss.augment_ramp": 0.5, "loss.pl_weight": 2.0,
                         "loss.instance": instance, "loss.instance_queue": AUTO, "loss.queue_min": 2,
-                        "loss.instance_key_precision": "bfloat16", **{f"loss.{k}": v for k, v in loss.items()}})
+                        "loss.instance_key_precision": "bfloat16", **fakeclr_budget(scale_name, _few_shot(scale_name)),
+                        **{f"loss.{k}": v for k, v in loss.items()}})
 
 
 register_table(FAKECLR_PRESETS, _fakeclr)
@@ -67,10 +69,32 @@ register_table(FAKECLR_PRESETS, _fakeclr)
 #: time, for temperatures tau_m around the paper's 0.01 (its setting) and 0.001 (its best, Fig. 5c).
 FAKECLR_FIG7 = {"batch": 50, "queue_sizes": (100, 500, 2000), "tau_m": (1.0, 0.1, 0.01, 0.001)}
 
-#: The FakeCLR training pages' budget: (batch, steps) per scale. `small` is still the pre-calibration 600 steps at
-#: batch 16 and the scale's 32 px; the calibration's few-shot family (20 images, 16 px, 12000 steps) sets it once its
-#: three seeds are in (one probe passed the memorisation gate at 8000 steps). The paper trains far longer.
-FAKECLR_BUDGET = {"smoke": (16, 20), "small": (16, 600)}
+#: The FakeCLR training pages' budget per scale: batch, image size and steps by subset (the few-shot subset, any
+#: larger one), and how often a run is measured (FD, precision and recall every ``every`` steps; on the few-shot
+#: subset also the memorised share: the calibration's curves, :mod:`gancl.experiments.calibration`). `small` is read
+#: off the calibration page (`appendix/calibration`, 16 px, batch 16, three seeds): on 20 images the ADA-linear
+#: baseline's mean memorised share first passes the gate (0.8) at step 8000 and is 0.84 at 12000; on 1000 images it
+#: reached precision 0.51 and recall 0.43 at 24000 steps (seed 0; the `shapes` gate is 0.5 / 0.3). The pages train
+#: the calibration's own horizons, so a page's baseline run with seed 0-2 is the calibration's run (one cache entry).
+#: A few-shot run takes about 15 minutes on two CPU cores, a 1000-image run about 30. The paper trains far longer.
+FAKECLR_BUDGET = {"smoke": {"batch": 16, "resolution": None, "few_shot": 20, "larger": 20, "every": 0},
+                  "small": {"batch": 16, "resolution": 16, "few_shot": 12_000, "larger": 24_000, "every": 1000}}
+
+
+def fakeclr_budget(scale_name: str, count: int) -> dict:
+    """Dotted overrides of the FakeCLR pages' budget (:data:`FAKECLR_BUDGET`) for a subset of ``count`` images: the
+    few-shot subset's steps and memorisation curve, or a larger subset's steps; {} at a scale it does not name."""
+    name = scale(scale_name).name
+    if name not in FAKECLR_BUDGET:
+        return {}
+    b = FAKECLR_BUDGET[name]
+    few = int(count) == FAKECLR_FEW_SHOT[name]
+    out = {"optim.batch_size": b["batch"], "optim.steps": b["few_shot" if few else "larger"]}
+    if b["every"]:
+        out.update({"eval.fd_every": b["every"], "eval.curves": ("memorisation",) if few else ()})
+    return out
+
+
 #: Seeds: three at the subset size of the interpolation, PPL and component pages; two at Table 1's second size.
 FAKECLR_SEEDS = {"small": (0, 1, 2)}
 FAKECLR_T1_SEEDS = {"small": (0, 1)}
@@ -129,10 +153,9 @@ def _fakeclr_page(name: str, scale_name: str, dataset: Optional[str], data_dir: 
                   steps: Optional[int], count: Optional[int] = None, **overrides) -> RunConfig:
     """A FakeCLR preset with the pages' shared budget (so runs that pages share hit one cache entry), on a subset of
     ``count`` images (default the few-shot subset); the queue and the ADA-linear ramp follow the count and the steps."""
-    overrides.update(stylegan2_budget(scale_name, FAKECLR_BUDGET))
+    count = _few_shot(scale_name) if count is None else int(count)
+    overrides = {**fakeclr_budget(scale_name, count), "data.count": count, **overrides}
     overrides.update(page_overrides(dataset, data_dir, steps))
-    if count is not None:
-        overrides["data.count"] = int(count)
     return preset(name, scale_name, **overrides)
 
 
