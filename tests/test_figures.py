@@ -159,6 +159,18 @@ def test_interpolation_strips_outline_exactly_the_jumps_and_print_each_step():
     assert not axes[1, 3].axison and axes[0, 0].get_ylabel() == "a"  # the shorter path leaves its last cell empty
 
 
+def test_class_confusion_map_marks_the_diagonal_and_labels_the_shares():
+    from gancl.book.figures import class_confusion_map
+
+    rows = [{"name": "a", "drawn": [0.0, 1.0]}, {"name": "b", "drawn": [0.9, 0.1]}]
+    fig = class_confusion_map(rows, title="t")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b"]
+    assert sorted(t.get_text() for t in ax.texts) == [".10", ".90", "1.00"]  # shares of 5% and more
+    assert len(ax.patches) == 2  # the diagonal's outlines
+    assert ax.images[0].get_array().tolist() == [[0.0, 1.0], [0.9, 0.1]]
+
+
 def test_image_rows_draw_one_strip_per_label():
     import torch
 

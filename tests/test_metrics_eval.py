@@ -157,6 +157,25 @@ def test_class_consistency_per_class_splits_the_share_by_the_asked_class():
     assert class_consistency_per_class(presence, torch.tensor([0, 0, 2, 1])) == {0: 0.5, 1: 1.0, 2: 1.0}
 
 
+def test_class_confusion_tells_a_permuted_mapping_from_drawing_no_class():
+    from gancl.metrics import class_confusion
+
+    labels = torch.tensor([0, 0, 1, 1, 2, 2])
+    permuted = class_confusion(torch.tensor([1, 1, 2, 2, 0, 0]), labels)  # each label drawn as one other class
+    assert permuted.tolist() == [[0, 2, 0], [0, 0, 2], [2, 0, 0]]
+    scattered = class_confusion(torch.tensor([1, 2, 0, 2, 0, 1]), labels)  # no label drawn as one class
+    assert scattered.max() == 1
+    # both have class consistency 0 (the trace): only the rows tell them apart
+    assert permuted.trace() == scattered.trace() == 0
+    assert class_confusion(torch.tensor([0]), torch.tensor([0]), num_classes=4).shape == (4, 4)
+    with pytest.raises(ValueError, match="one predicted class per sample"):
+        class_confusion(torch.ones(2, 3, dtype=torch.bool), torch.tensor([0, 1]))
+    res = evaluate_features(np.random.default_rng(0).standard_normal((8, 4)),
+                            np.random.default_rng(1).standard_normal((6, 4)), "toy", fake_labels=labels,
+                            predictions=torch.tensor([1, 1, 2, 2, 0, 0]), intra_class=False, kid_subset_size=4)
+    assert res.class_confusion == permuted.tolist() and res.class_consistency == 0
+
+
 def test_class_consistency_single_and_multilabel():
     assert class_consistency(torch.tensor([1, 2, 3, 3]), torch.tensor([1, 2, 0, 3])) == 0.75
     presence = torch.tensor([[True, True, False], [False, False, True]])

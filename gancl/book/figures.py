@@ -57,6 +57,39 @@ def class_rows(G, real: torch.Tensor, real_labels: torch.Tensor, names: list, n:
     return image_rows(rows, title)
 
 
+def class_confusion_map(rows: list, title: Optional[str] = None):
+    """Where a conditional generator's samples land: the share of the samples asked for each class (rows) that the
+    domain classifier puts in each class (columns), the diagonal being class consistency. A row dark off the
+    diagonal in one cell is a label drawn consistently as another class.
+
+    Args:
+        rows: :meth:`gancl.train.RunResult.evaluate_per_class` rows, each with "name" and "drawn" (shares).
+    Returns:
+        The matplotlib figure.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    names = [r["name"] for r in rows]
+    shares = np.array([r["drawn"] for r in rows], dtype=float)
+    fig, ax = plt.subplots(figsize=(0.55 * len(names) + 2.4, 0.5 * len(names) + 1.6))
+    image = ax.imshow(shares, cmap="Greys", vmin=0, vmax=1)
+    for i, j in zip(*np.nonzero(shares >= 0.05)):
+        ax.text(j, i, f"{shares[i, j]:.2f}".lstrip("0"), ha="center", va="center", fontsize=7,
+                color="white" if shares[i, j] > 0.5 else "black")
+    for k in range(len(names)):  # the diagonal: drawn as asked
+        ax.add_patch(plt.Rectangle((k - 0.5, k - 0.5), 1, 1, fill=False, edgecolor="tab:red", linewidth=1))
+    ax.set_xticks(range(shares.shape[1]), names[:shares.shape[1]], rotation=60, ha="right", fontsize=8)
+    ax.set_yticks(range(len(names)), names, fontsize=8)
+    ax.set_xlabel("class the domain classifier sees")
+    ax.set_ylabel("class asked for")
+    fig.colorbar(image, ax=ax, fraction=0.04, label="share of the row's samples")
+    if title:
+        ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
 def stability_panels(histories: dict, acc_threshold: float = 0.5, fd_metric: str = "eval/fd"):
     """ContraGAN Fig. 3: one row per run, three panels: D's authenticity accuracy on training and held-out reals,
     FD over training, and the largest singular value of each D layer.

@@ -80,6 +80,9 @@ class EvalResult:
     extractor_accuracy: Optional[float] = None
     #: class -> the share of the samples asked for that class that the classifier puts in it
     class_consistency_per_class: Optional[dict] = None
+    #: (C, C) counts, row = the class asked for, column = the class the single-label classifier puts the sample in
+    #: (:func:`class_confusion`); None when unconditional or multi-label
+    class_confusion: Optional[list] = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -114,6 +117,22 @@ def class_consistency_per_class(predictions: torch.Tensor, labels: torch.Tensor)
     labels = torch.as_tensor(labels).long().cpu()
     predictions = torch.as_tensor(predictions).cpu()
     return {int(c): class_consistency(predictions[labels == c], labels[labels == c]) for c in labels.unique()}
+
+
+def class_confusion(predictions: torch.Tensor, labels: torch.Tensor, num_classes: Optional[int] = None) -> torch.Tensor:
+    """Where the samples asked for each class land: (C, C) long counts, row = conditioning label, column = the
+    single-label classifier's prediction. Class consistency is its trace over its sum; a row whose mass sits off the
+    diagonal in one column is a label the generator draws consistently as another class (a permuted mapping,
+    which class consistency alone cannot tell from drawing no class at all).
+
+    ``predictions``, ``labels``: (N,) class indices; ``num_classes``: C (default: the largest index seen + 1).
+    """
+    labels = torch.as_tensor(labels).long().cpu()
+    predictions = torch.as_tensor(predictions).long().cpu()
+    if predictions.ndim != 1:
+        raise ValueError(f"class_confusion needs one predicted class per sample (N,), got {tuple(predictions.shape)}")
+    c = int(num_classes or max(int(labels.max()), int(predictions.max())) + 1)
+    return torch.bincount(labels * c + predictions, minlength=c * c).view(c, c)
 
 
 def intra_class_fd(real_feats, real_labels, fake_feats, fake_labels, min_count: int = 2,
@@ -248,6 +267,8 @@ def evaluate_features(real: Union[RealStats, np.ndarray, torch.Tensor], fake_fea
     if predictions is not None and fake_labels is not None:
         result.class_consistency = class_consistency(predictions, fake_labels)
         result.class_consistency_per_class = class_consistency_per_class(predictions, fake_labels)
+        if torch.as_tensor(predictions).ndim == 1:
+            result.class_confusion = class_confusion(predictions, fake_labels).tolist()
     return result
 
 

@@ -79,9 +79,11 @@ class RunResult:
     def evaluate_per_class(self, extractor: str = "domain", n: int = 2000, split: str = "val", force: bool = False,
                            device=None) -> list:
         """Per-class measures of a conditional EMA generator (ContraGAN Fig. 4): for each class, its class
-        consistency (the share of the samples asked for it that the domain classifier puts in it) and its
-        intra-class FD (same-class real against generated features), on the samples of :meth:`evaluate` (same n,
-        sample seed 0). Cached in the run folder. Returns rows {"class", "name", "class_consistency", "intra_fd"}."""
+        consistency (the share of the samples asked for it that the domain classifier puts in it), its intra-class
+        FD (same-class real against generated features), and where its samples land (``drawn``: the share put in
+        each class, a row of :func:`gancl.metrics.class_confusion`), on the samples of :meth:`evaluate` (same n,
+        sample seed 0). Cached in the run folder. Returns rows {"class", "name", "class_consistency", "intra_fd",
+        "drawn"}."""
         from gancl.data import get_dataset
         from gancl.metrics import evaluate_generator
 
@@ -93,11 +95,17 @@ class RunResult:
                                         data_dir=d.data_dir, device=device, progress=False)
             names = get_dataset(d.name, d.resolution, split, count=1, data_dir=d.data_dir).class_names or []
             consistency, fd = result.class_consistency_per_class or {}, result.intra_fd_per_class or {}
+            confusion = result.class_confusion or []
             return [{"class": k, "name": names[k] if k < len(names) else str(k),
-                     "class_consistency": consistency.get(k), "intra_fd": fd.get(k)}
+                     "class_consistency": consistency.get(k), "intra_fd": fd.get(k),
+                     "drawn": [c / max(sum(confusion[k]), 1) for c in confusion[k]] if k < len(confusion) else None}
                     for k in range(self.config.model.num_classes)]
 
-        return self._cached(f"per-class-{extractor}-{split}-{n}.json", force, measure)
+        name = f"per-class-{extractor}-{split}-{n}.json"
+        rows = self._cached(name, force, measure)
+        if rows and "drawn" not in rows[0]:  # cached before the confusion rows existed: measure again (same samples)
+            rows = self._cached(name, True, measure)
+        return rows
 
     def evaluate_objects(self, n: int = 2000, split: str = "val", force: bool = False, device=None) -> dict:
         """Object-level FD of the EMA generator on multi-object data (:func:`gancl.metrics.evaluate_objects`),
