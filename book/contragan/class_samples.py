@@ -119,24 +119,45 @@ import pandas as pd
 per_class = pd.DataFrame(run.evaluate_per_class(n=spec.n_eval)).set_index("name")
 per_class[["class_consistency", "intra_fd"]].round(3)
 
+# %% [markdown]
+# ## Where the samples land
+#
+# Class consistency counts only the samples that land in the class asked for. The samples of a label that misses
+# can still land in one class (the generator draws a consistent class, but another one: a permuted mapping) or be
+# spread over many (it draws no class for that label). Rows: the class asked for; columns: the class the domain
+# classifier puts the sample in (`gancl.metrics.class_confusion`); the diagonal, outlined, is class consistency.
+
+# %%
+from gancl.book.figures import class_confusion_map
+
+rows = run.evaluate_per_class(n=spec.n_eval)
+fig = class_confusion_map(rows, title=f"ContraGAN (2C), seed {int(best['seed'])}: asked for -> drawn as")
+
 # %%
 from gancl.book import glue
 
 worst = per_class.sort_values("class_consistency").index[:3].tolist()
 chance = 1 / len(per_class)
+drawn = pd.DataFrame([r["drawn"] for r in rows], index=per_class.index, columns=per_class.index)
+largest, drawn_as = drawn.max(axis=1), drawn.idxmax(axis=1)
+elsewhere = [f"{asked} as {as_}" for asked, as_ in drawn_as.items() if as_ != asked and largest[asked] >= 0.5]
 reading = (f"The best run (seed {int(best['seed'])}) puts {per_class['class_consistency'].mean():.2f} of its samples "
            f"in the class they were asked for on average (chance {chance:.2f}), from "
            f"{per_class['class_consistency'].min():.2f} to {per_class['class_consistency'].max():.2f} across classes; "
            f"least consistent: {', '.join(worst)}. Intra-class FD ranges from {per_class['intra_fd'].min():.1f} to "
-           f"{per_class['intra_fd'].max():.1f}.")
+           f"{per_class['intra_fd'].max():.1f}. The largest share of a label's samples in any one class is "
+           f"{largest.mean():.2f} on average; {len(elsewhere)} of {len(drawn)} labels put at least half of their "
+           f"samples in another class than asked" + (f" ({'; '.join(elsewhere)})" if elsewhere else "") + ".")
 glue("fig4_reading", reading)
 print(reading)
 
 # %% [markdown]
 # {glue:text}`fig4_reading`
 #
-# Whether 2C draws the class it is asked for, across objectives and over training, is a question of its own (the
-# ContraGAN issue's "does 2C draw the class it is asked for?"); this page shows one run.
+# A label whose samples land mostly in one other class is one the generator has tied to a mode of the data, but not
+# to its own class: the conditional input separates what G draws without that separation following the classes.
+# This page shows one run; whether 2C draws the class it is asked for across objectives, seeds and training is the
+# question of the page `contragan/class_fidelity`.
 #
 # ## Compute
 
