@@ -176,6 +176,16 @@ def test_class_confusion_tells_a_permuted_mapping_from_drawing_no_class():
     assert res.class_confusion == permuted.tolist() and res.class_consistency == 0
 
 
+def test_label_landing_counts_labels_drawn_as_one_other_class():
+    from gancl.metrics import label_landing
+
+    shares = [[0.2, 0.8, 0.0], [0.0, 0.6, 0.4], [0.4, 0.3, 0.3]]  # 0 drawn as 1; 1 as itself; 2 as none in majority
+    landing = label_landing(shares)
+    assert landing["largest_share"] == pytest.approx((0.8 + 0.6 + 0.4) / 3)
+    assert landing["elsewhere"] == [(0, 1)]
+    assert label_landing(shares, majority=0.35)["elsewhere"] == [(0, 1), (2, 0)]
+
+
 def test_class_consistency_single_and_multilabel():
     assert class_consistency(torch.tensor([1, 2, 3, 3]), torch.tensor([1, 2, 0, 3])) == 0.75
     presence = torch.tensor([[True, True, False], [False, False, True]])

@@ -152,6 +152,35 @@ for label in ("ProjGAN", "2C", f"2C, proxy x{experiments.CONTRAGAN_CLASS_PROBE['
                title=f"{label}, seed {first}: samples | real images")
 
 # %% [markdown]
+# ## Where the samples land
+#
+# Class consistency cannot tell a generator that draws each label as one class, but the wrong one (a permuted
+# mapping), from one that draws no class at all for it. The *largest share* can: for each label, the share of its
+# samples in the one class that gets most of them (whichever that is), averaged over the labels; 1 when every label
+# is drawn as one class, low when a label's samples spread over many (`gancl.metrics.class_confusion`, on the
+# samples of the final evaluation). Then the first seed's 2C run: rows are the class asked for, columns the class
+# the domain classifier sees, the outlined diagonal is class consistency.
+
+# %%
+import pandas as pd
+
+from gancl.book.figures import class_confusion_map
+from gancl.metrics import label_landing
+
+measured = results.dropna(subset=["fd"])
+per_class = {(row.config, int(row.seed)): runs[(row.config, int(row.seed))].evaluate_per_class(n=spec.n_eval)
+             for row in measured.itertuples()}
+landing = pd.DataFrame([{"config": label, "seed": seed, "largest share": found["largest_share"],
+                         "labels drawn as another class": len(found["elsewhere"])}
+                        for (label, seed), rows in per_class.items()
+                        for found in [label_landing([r["drawn"] for r in rows])]])
+largest_share = landing.groupby("config")[["largest share", "labels drawn as another class"]].mean().reindex(
+    list(spec.configs))
+if ("2C", first) in per_class:
+    class_confusion_map(per_class[("2C", first)], title=f"2C, seed {first}: asked for -> drawn as")
+largest_share.round(3)
+
+# %% [markdown]
 # ## Reading the result
 #
 # The sentences below are computed from the numbers above.
@@ -174,9 +203,18 @@ else:
     reading += (f"Neither ACGAN nor ProjGAN reaches {follows:.2f} here, so these runs cannot tell a property of 2C "
                 "from one of the budget or the measurement. ")
 if mean["2C"] <= chance + 0.05:
-    reading += "2C's samples show the asked class about as often as chance or less. "
+    reading += "2C's samples show the asked class about as often as chance or less"
 else:
-    reading += f"2C's samples show the asked class more often than chance ({mean['2C']:.2f}). "
+    reading += f"2C's samples show the asked class more often than chance ({mean['2C']:.2f})"
+share, elsewhere = largest_share.loc["2C", "largest share"], largest_share.loc["2C", "labels drawn as another class"]
+if pd.notna(share):
+    reading += (f"; the largest share of one label's samples in any one class is {share:.2f}, and "
+                f"{elsewhere:.1f} of {reference.model.num_classes} labels (mean over seeds) put at least half of "
+                "their samples in one other class")
+    reading += (": most labels are drawn as one class, but not their own (a permuted mapping, not noise). "
+                if elsewhere > reference.model.num_classes / 2 else ". ")
+else:
+    reading += ". "
 changes = [label for label in spec.configs if label.startswith("2C, ") and outcome.get(label) == "agrees"]
 if set(outcome) == {"not judged"}:
     reading += "The comparisons are not judged: 2C has not learned the data at this budget (the gate above). "

@@ -135,19 +135,19 @@ fig = class_confusion_map(rows, title=f"ContraGAN (2C), seed {int(best['seed'])}
 
 # %%
 from gancl.book import glue
+from gancl.metrics import label_landing
 
 worst = per_class.sort_values("class_consistency").index[:3].tolist()
 chance = 1 / len(per_class)
-drawn = pd.DataFrame([r["drawn"] for r in rows], index=per_class.index, columns=per_class.index)
-largest, drawn_as = drawn.max(axis=1), drawn.idxmax(axis=1)
-elsewhere = [f"{asked} as {as_}" for asked, as_ in drawn_as.items() if as_ != asked and largest[asked] >= 0.5]
+landing = label_landing([r["drawn"] for r in rows])
+elsewhere = [f"{names[asked]} as {names[drawn]}" for asked, drawn in landing["elsewhere"]]
 reading = (f"The best run (seed {int(best['seed'])}) puts {per_class['class_consistency'].mean():.2f} of its samples "
            f"in the class they were asked for on average (chance {chance:.2f}), from "
            f"{per_class['class_consistency'].min():.2f} to {per_class['class_consistency'].max():.2f} across classes; "
            f"least consistent: {', '.join(worst)}. Intra-class FD ranges from {per_class['intra_fd'].min():.1f} to "
            f"{per_class['intra_fd'].max():.1f}. The largest share of a label's samples in any one class is "
-           f"{largest.mean():.2f} on average; {len(elsewhere)} of {len(drawn)} labels put at least half of their "
-           f"samples in another class than asked" + (f" ({'; '.join(elsewhere)})" if elsewhere else "") + ".")
+           f"{landing['largest_share']:.2f} on average; {len(elsewhere)} of {len(rows)} labels put at least half of "
+           f"their samples in another class than asked" + (f" ({'; '.join(elsewhere)})" if elsewhere else "") + ".")
 glue("fig4_reading", reading)
 print(reading)
 

@@ -24,7 +24,7 @@ from gancl.metrics.domain import (DomainClassifier, DomainConfig, DomainExtracto
                                   load_or_train, train_domain_classifier)
 from gancl.metrics.evaluate import (EvalResult, balanced_labels, class_confusion, class_consistency,
                                     evaluate_features, evaluate_generator, evaluate_real, generate_features,
-                                    intra_class_fd, metric_label)
+                                    intra_class_fd, label_landing, metric_label)
 from gancl.metrics.extractors import (FeatureExtractor, InceptionExtractor, MissingWeightsError, extractor_for,
                                       find_inception_weights, get_extractor, quantize)
 from gancl.metrics.frechet import feature_statistics, frechet_distance, frechet_distance_from_features
@@ -54,7 +54,7 @@ __all__ = [
     "quantize", "MissingWeightsError",
     "RealStats", "real_stats", "compute_real_stats",
     "EvalResult", "evaluate_generator", "evaluate_real", "evaluate_features", "generate_features", "class_consistency",
-    "class_confusion", "intra_class_fd", "metric_label", "balanced_labels",
+    "class_confusion", "label_landing", "intra_class_fd", "metric_label", "balanced_labels",
     "interpolation_smoothness", "SmoothnessResult", "invert", "InversionResult", "path_points", "frame_differences",
     "random_endpoints",
     "history_frame", "logit_outputs", "logit_statistics", "logit_gap", "logit_trends", "accuracy_gap",

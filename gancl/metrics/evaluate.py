@@ -135,6 +135,18 @@ def class_confusion(predictions: torch.Tensor, labels: torch.Tensor, num_classes
     return torch.bincount(labels * c + predictions, minlength=c * c).view(c, c)
 
 
+def label_landing(shares, majority: float = 0.5) -> dict:
+    """Where each label's samples land, from a row-normalised :func:`class_confusion` ((C, C) shares, row = the
+    class asked for): ``largest_share``, the share of a label's samples in the one class that gets most of them
+    (whichever), averaged over labels (1: every label drawn as one class; low: spread over many), and ``elsewhere``,
+    the (asked, drawn) pairs of labels that put at least ``majority`` of their samples in one class other than
+    their own."""
+    shares = torch.as_tensor(shares, dtype=torch.float64)
+    largest, drawn = shares.max(dim=1)
+    elsewhere = [(asked, int(d)) for asked, (d, m) in enumerate(zip(drawn, largest)) if d != asked and m >= majority]
+    return {"largest_share": float(largest.mean()), "elsewhere": elsewhere}
+
+
 def intra_class_fd(real_feats, real_labels, fake_feats, fake_labels, min_count: int = 2,
                    allow_empty: bool = False) -> tuple[float, dict]:
     """Mean over classes of the FD between real and generated features of that class; also the per-class values.
