@@ -400,6 +400,13 @@ def test_train_grid_trains_each_config_and_seed_once_and_caches_evaluations(monk
     assert (runs[("2C", 0)].run_dir / "ppl-z-full-16.json").exists()
     monkeypatch.setattr("gancl.metrics.perceptual_path_length", lambda *a, **k: 1 / 0)
     assert runs[("2C", 0)].evaluate_ppl("z", n=16) == ppl  # cached, not measured again
+    rows = runs[("2C", 0)].evaluate_per_class(n=64)
+    assert [r["class"] for r in rows] == list(range(G.num_classes))
+    assert all(sum(r["drawn"]) == pytest.approx(1) for r in rows)  # where each label's samples land, as shares
+    assert [r["drawn"][r["class"]] for r in rows] == pytest.approx([r["class_consistency"] for r in rows])
+    cached = runs[("2C", 0)].run_dir / "per-class-domain-val-64.json"
+    cached.write_text(json.dumps([{k: v for k, v in r.items() if k != "drawn"} for r in rows]))
+    assert runs[("2C", 0)].evaluate_per_class(n=64) == rows  # a record cached before "drawn" existed is re-measured
 
     def boom(*a, **k):
         raise AssertionError("cached runs and evaluations must be reused")
