@@ -23,8 +23,8 @@
 #
 # At `small` scale: the embedded `shapes` at the FakeCLR pages' calibrated resolution, batch and steps (the scale
 # banner), with DiffAugment on a linear strength schedule (ADA-linear) and path-length regularisation (weight 2) as
-# the baseline. Table 1 on the few-shot subset (20 images; three seeds, the runs of the interpolation and PPL
-# pages) and on 1000 images (two seeds); Table 5 on the few-shot subset, three seeds.
+# the baseline. Table 1 on the few-shot subset (20 images, 12000 steps; five paired seeds, the runs of the
+# interpolation and PPL pages) and on 1000 images (24000 steps, two seeds); Table 5 on the few-shot subset, five seeds.
 
 # %% tags=["remove-cell"]
 # In Colab: clone gancl (with paper_tables/) and install it; elsewhere this cell does nothing. The book build writes

@@ -24,9 +24,9 @@
 #
 # At `small` scale: the embedded `shapes` on the few-shot subset (20 images, the calibration's choice: on 100 the
 # baseline did not memorise them), DiffAugment on a linear strength schedule (ADA-linear) and path-length
-# regularisation (weight 2) as the baseline, at the FakeCLR pages' calibrated resolution, batch and steps (the scale
-# banner), three seeds. The runs are shared with the PPL and ablation pages. The paper trains at 256 px for days;
-# what is measured here is the same quantity on simple images.
+# regularisation (weight 2) as the baseline, at the FakeCLR pages' calibrated budget (16 px, 12000 steps of batch
+# 16; the scale banner), five paired seeds. The runs are shared with the PPL and ablation pages. The paper trains at
+# 256 px for days; what is measured here is the same quantity on simple images.
 
 # %% tags=["remove-cell"]
 # In Colab: clone gancl (with paper_tables/) and install it; elsewhere this cell does nothing. The book build writes

@@ -33,8 +33,8 @@ from gancl.experiments.mscond import (MSCOND_BRANCHES, MSCOND_BUDGET, MSCOND_FIG
                                       MSCOND_SEEDS, msconD_fig2, msconD_scales)
 from gancl.experiments.fakeclr import (FAKECLR_BASELINE, FAKECLR_BUDGET, FAKECLR_COMPARISON, FAKECLR_FEW_SHOT,
                                        FAKECLR_FIG2_QUEUE_FACTORS, FAKECLR_FIG5, FAKECLR_FIG7, FAKECLR_INTERPOLATION,
-                                       FAKECLR_METHODS, FAKECLR_PAPER_COLUMNS, FAKECLR_PPL_SAMPLES, FAKECLR_PRESETS,
-                                       FAKECLR_SEEDS, FAKECLR_SIZES, FAKECLR_T1, FAKECLR_T1_SEEDS, FAKECLR_T5,
+                                       FAKECLR_METHODS, FAKECLR_PAIRED_SEEDS, FAKECLR_PAPER_COLUMNS, FAKECLR_PPL_SAMPLES,
+                                       FAKECLR_PRESETS, FAKECLR_SEEDS, FAKECLR_SIZES, FAKECLR_T1, FAKECLR_T1_SEEDS, FAKECLR_T5,
                                        FAKECLR_T6, FAKECLR_T6_TIMING, FAKECLR_T7, FAKECLR_T8, FAKECLR_T8_WEIGHTS,
                                        FAKECLR_T10, fakeclr_budget, fakeclr_comparison, fakeclr_fig2, fakeclr_fig5,
                                        fakeclr_methods, fakeclr_table1, fakeclr_table5, fakeclr_table7, fakeclr_table8,
