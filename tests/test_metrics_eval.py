@@ -174,6 +174,7 @@ def test_class_confusion_tells_a_permuted_mapping_from_drawing_no_class():
                             np.random.default_rng(1).standard_normal((6, 4)), "toy", fake_labels=labels,
                             predictions=torch.tensor([1, 1, 2, 2, 0, 0]), intra_class=False, kid_subset_size=4)
     assert res.class_confusion == permuted.tolist() and res.class_consistency == 0
+    assert (res.largest_share, res.labels_elsewhere) == (1.0, 3)  # every label drawn as one other class
 
 
 def test_label_landing_counts_labels_drawn_as_one_other_class():

@@ -407,6 +407,12 @@ def test_train_grid_trains_each_config_and_seed_once_and_caches_evaluations(monk
     cached = runs[("2C", 0)].run_dir / "per-class-domain-val-64.json"
     cached.write_text(json.dumps([{k: v for k, v in r.items() if k != "drawn"} for r in rows]))
     assert runs[("2C", 0)].evaluate_per_class(n=64) == rows  # a record cached before "drawn" existed is re-measured
+    assert table["largest_share"].between(0, 1).all() and table["labels_elsewhere"].between(0, G.num_classes).all()
+    metrics = runs[("2C", 0)].run_dir / "eval-domain-val-64.json"
+    record = json.loads(metrics.read_text())
+    assert "class_confusion" not in record  # one row of a table: scalars only
+    metrics.write_text(json.dumps({k: v for k, v in record.items() if k not in ("largest_share", "labels_elsewhere")}))
+    assert runs[("2C", 0)].evaluate("domain", n=64) == record  # cached before the landing measures: re-measured
 
     def boom(*a, **k):
         raise AssertionError("cached runs and evaluations must be reused")

@@ -157,28 +157,19 @@ for label in ("ProjGAN", "2C", f"2C, proxy x{experiments.CONTRAGAN_CLASS_PROBE['
 # Class consistency cannot tell a generator that draws each label as one class, but the wrong one (a permuted
 # mapping), from one that draws no class at all for it. The *largest share* can: for each label, the share of its
 # samples in the one class that gets most of them (whichever that is), averaged over the labels; 1 when every label
-# is drawn as one class, low when a label's samples spread over many (`gancl.metrics.class_confusion`, on the
-# samples of the final evaluation). Then the first seed's 2C run: rows are the class asked for, columns the class
-# the domain classifier sees, the outlined diagonal is class consistency.
+# is drawn as one class, low when a label's samples spread over many; beside it, how many labels put at least half
+# of their samples in one class other than their own (`gancl.metrics.label_landing`, on the samples of the final
+# evaluation; means over seeds below). The map is the first seed's 2C run: rows are the class asked for, columns the
+# class the domain classifier sees, the outlined diagonal is class consistency.
 
 # %%
-import pandas as pd
-
 from gancl.book.figures import class_confusion_map
-from gancl.metrics import label_landing
 
-measured = results.dropna(subset=["fd"])
-per_class = {(row.config, int(row.seed)): runs[(row.config, int(row.seed))].evaluate_per_class(n=spec.n_eval)
-             for row in measured.itertuples()}
-landing = pd.DataFrame([{"config": label, "seed": seed, "largest share": found["largest_share"],
-                         "labels drawn as another class": len(found["elsewhere"])}
-                        for (label, seed), rows in per_class.items()
-                        for found in [label_landing([r["drawn"] for r in rows])]])
-largest_share = landing.groupby("config")[["largest share", "labels drawn as another class"]].mean().reindex(
-    list(spec.configs))
-if ("2C", first) in per_class:
-    class_confusion_map(per_class[("2C", first)], title=f"2C, seed {first}: asked for -> drawn as")
-largest_share.round(3)
+if ("2C", first) in runs:
+    class_confusion_map(runs[("2C", first)].evaluate_per_class(n=spec.n_eval),
+                        title=f"2C, seed {first}: asked for -> drawn as")
+landing = results.groupby("config")[["largest_share", "labels_elsewhere"]].mean().reindex(list(spec.configs))
+landing.round(3)
 
 # %% [markdown]
 # ## Reading the result
@@ -206,8 +197,8 @@ if mean["2C"] <= chance + 0.05:
     reading += "2C's samples show the asked class about as often as chance or less"
 else:
     reading += f"2C's samples show the asked class more often than chance ({mean['2C']:.2f})"
-share, elsewhere = largest_share.loc["2C", "largest share"], largest_share.loc["2C", "labels drawn as another class"]
-if pd.notna(share):
+share, elsewhere = landing.loc["2C", "largest_share"], landing.loc["2C", "labels_elsewhere"]
+if share == share:  # not NaN: 2C has measured runs
     reading += (f"; the largest share of one label's samples in any one class is {share:.2f}, and "
                 f"{elsewhere:.1f} of {reference.model.num_classes} labels (mean over seeds) put at least half of "
                 "their samples in one other class")

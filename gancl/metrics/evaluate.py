@@ -83,6 +83,10 @@ class EvalResult:
     #: (C, C) counts, row = the class asked for, column = the class the single-label classifier puts the sample in
     #: (:func:`class_confusion`); None when unconditional or multi-label
     class_confusion: Optional[list] = None
+    #: :func:`label_landing` of that matrix: the mean largest share of a label's samples in one class, and how many
+    #: labels put at least half of their samples in one class other than their own
+    largest_share: Optional[float] = None
+    labels_elsewhere: Optional[int] = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -280,7 +284,10 @@ def evaluate_features(real: Union[RealStats, np.ndarray, torch.Tensor], fake_fea
         result.class_consistency = class_consistency(predictions, fake_labels)
         result.class_consistency_per_class = class_consistency_per_class(predictions, fake_labels)
         if torch.as_tensor(predictions).ndim == 1:
-            result.class_confusion = class_confusion(predictions, fake_labels).tolist()
+            confusion = class_confusion(predictions, fake_labels)
+            result.class_confusion = confusion.tolist()
+            landing = label_landing(confusion / confusion.sum(dim=1, keepdim=True).clamp(min=1))
+            result.largest_share, result.labels_elsewhere = landing["largest_share"], len(landing["elsewhere"])
     return result
 
 

@@ -57,7 +57,9 @@ class RunResult:
     def evaluate(self, extractor: str = "domain", n: int = 2000, split: str = "val", force: bool = False,
                  device=None, sample_seed: int = 0) -> dict:
         """Metrics of the EMA generator against the real ``split`` (FD, KID, precision/recall, density/coverage, and
-        class consistency / intra-class FD when conditional), as a flat dict that records how they were measured.
+        class consistency, intra-class FD and where each label's samples land when conditional: ``largest_share``,
+        ``labels_elsewhere``, :func:`gancl.metrics.label_landing`), as a flat dict that records how they were
+        measured.
 
         Cached in the run folder per (extractor, split, n, sample seed), so re-rendering a page never re-measures;
         ``force`` measures again. Samples use a fixed seed (``sample_seed``, 0 for every run): two runs are
@@ -69,12 +71,16 @@ class RunResult:
             d = self.config.data
             result = evaluate_generator(self.generator(), d.name, d.resolution, extractor, n=n, split=split,
                                         seed=sample_seed, data_dir=d.data_dir, device=device, progress=False)
-            record = {k: v for k, v in result.as_dict().items() if not isinstance(v, dict)}
+            # one row of a results table: scalars only (per-class maps and the confusion matrix are
+            # evaluate_per_class's)
+            record = {k: v for k, v in result.as_dict().items() if not isinstance(v, (dict, list))}
             record["sample_seed"] = record.pop("seed")  # the latents' seed, not the run's
             return record
 
-        suffix = f"-s{sample_seed}" if sample_seed else ""
-        return self._cached(f"eval-{extractor}-{split}-{n}{suffix}.json", force, measure)
+        # a conditional record cached before the landing measures existed is measured again (same samples)
+        name = f"eval-{extractor}-{split}-{n}{f'-s{sample_seed}' if sample_seed else ''}.json"
+        return self._cached(name, force, measure,
+                            stale=lambda r: r.get("class_consistency") is not None and "largest_share" not in r)
 
     def evaluate_per_class(self, extractor: str = "domain", n: int = 2000, split: str = "val", force: bool = False,
                            device=None) -> list:
@@ -101,11 +107,9 @@ class RunResult:
                      "drawn": [c / max(sum(confusion[k]), 1) for c in confusion[k]] if k < len(confusion) else None}
                     for k in range(self.config.model.num_classes)]
 
-        name = f"per-class-{extractor}-{split}-{n}.json"
-        rows = self._cached(name, force, measure)
-        if rows and "drawn" not in rows[0]:  # cached before the confusion rows existed: measure again (same samples)
-            rows = self._cached(name, True, measure)
-        return rows
+        # rows cached before "drawn" existed are measured again (same samples)
+        return self._cached(f"per-class-{extractor}-{split}-{n}.json", force, measure,
+                            stale=lambda rows: bool(rows) and "drawn" not in rows[0])
 
     def evaluate_objects(self, n: int = 2000, split: str = "val", force: bool = False, device=None) -> dict:
         """Object-level FD of the EMA generator on multi-object data (:func:`gancl.metrics.evaluate_objects`),
@@ -223,12 +227,15 @@ class RunResult:
         self.evaluate_interpolation(*settings)
         return torch.load(self.run_dir / f"{_interpolation_stem(*settings)}.pt", map_location="cpu", weights_only=True)
 
-    def _cached(self, name: str, force: bool, measure) -> dict:
+    def _cached(self, name: str, force: bool, measure, stale=None) -> dict:
         """The record cached in the run folder as ``name``; ``measure()`` makes (and this writes, atomically) it
-        when absent or ``force``d, so re-rendering a page never measures again."""
+        when absent, ``force``d or ``stale(record)`` (a record written before a field was added), so re-rendering a
+        page never measures again."""
         path = self.run_dir / name
         if path.exists() and not force:
-            return json.loads(path.read_text())
+            record = json.loads(path.read_text())
+            if stale is None or not stale(record):
+                return record
         record = measure()
         atomic_write(path, json.dumps(record, indent=2))
         return record
