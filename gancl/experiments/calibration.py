@@ -22,7 +22,7 @@ import pandas as pd
 
 from gancl.experiments.contragan import CONTRAGAN_SMALL
 from gancl.experiments.dual import DUAL_BUDGET
-from gancl.experiments.fakeclr import FAKECLR_BUDGET, FAKECLR_FEW_SHOT, fakeclr_budget
+from gancl.experiments.fakeclr import FAKECLR_FEW_SHOT, fakeclr_budget
 from gancl.experiments.mscond import MSCOND_BUDGET
 from gancl.experiments.registry import preset
 from gancl.experiments.scales import scale as scale_of
@@ -87,13 +87,11 @@ def _fakeclr_reference(count: Optional[int]) -> Callable[[str, Optional[int]], R
 
 
 def _fakeclr_budget(count: Optional[int]) -> Callable[[str], tuple]:
+    """The (resolution, steps) the FakeCLR pages train on ``count`` images: read off the reference configuration,
+    which carries the pages' budget (:func:`gancl.experiments.fakeclr.fakeclr_budget`)."""
     def budget(scale_name: str) -> tuple:
-        s = scale_of(scale_name)
-        if s.name not in FAKECLR_BUDGET:
-            return s.resolution, s.steps
-        few = count is None or count == FAKECLR_FEW_SHOT[s.name]
-        b = FAKECLR_BUDGET[s.name]
-        return b["resolution"] or s.resolution, b["few_shot" if few else "larger"]
+        c = _fakeclr_reference(count)(scale_name)
+        return c.data.resolution, c.optim.steps
 
     return budget
 
