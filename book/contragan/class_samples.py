@@ -116,7 +116,8 @@ fig = class_rows(run.generator(), real.images, real.labels, names,
 # %%
 import pandas as pd
 
-per_class = pd.DataFrame(run.evaluate_per_class(n=spec.n_eval)).set_index("name")
+rows = run.evaluate_per_class(n=spec.n_eval)
+per_class = pd.DataFrame(rows).set_index("name")
 per_class[["class_consistency", "intra_fd"]].round(3)
 
 # %% [markdown]
@@ -130,7 +131,6 @@ per_class[["class_consistency", "intra_fd"]].round(3)
 # %%
 from gancl.book.figures import class_confusion_map
 
-rows = run.evaluate_per_class(n=spec.n_eval)
 fig = class_confusion_map(rows, title=f"ContraGAN (2C), seed {int(best['seed'])}: asked for -> drawn as")
 
 # %%
