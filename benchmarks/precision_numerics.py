@@ -1,11 +1,13 @@
 """Does bf16 + channels_last train the same generators as float32? Paired runs, measured, at `small`.
 
-For ContraGAN's 2C (SN-DCGAN, the ContraGAN pages' budget) and the compact StyleGAN2 of the Dual-attention pages
-(their baseline, "no ref. attention", with its lazy R1), it trains each seed twice, in float32 (contiguous) and in
-bf16 autocast with channels_last, on the same seeds (same data order, latents and augmentations: common random
-numbers), measures both EMA generators with the page metrics (FD, precision and recall in the domain features, 2000
-samples), and reports for each measure the per-seed difference bf16 - float32: its mean, a 90% paired t-interval
-and the seed-to-seed std of the float32 runs. The numerics hold when the interval contains 0 or lies within the
+For ContraGAN's 2C (SN-DCGAN, Table 1's run at the calibrated budget) and the compact StyleGAN2 of FakeCLR's pages
+(their ADA-linear baseline on the few-shot subset, with lazy R1 and path length: the cheapest calibrated StyleGAN2
+run, 12000 steps at `small`, where the Dual pages' horizon is twice that), it trains each seed twice, in float32
+(contiguous) and in bf16 autocast with channels_last, on the same seeds (same data order, latents and
+augmentations: common random numbers), measures both EMA generators with the page metrics (FD, precision and recall
+in the domain features; for the few-shot baseline also the share of samples that copy a training image), and reports
+for each measure the per-seed difference bf16 - float32: its mean, a 90% paired t-interval and the seed-to-seed std
+of the float32 runs. The numerics hold when the interval contains 0 or lies within the
 seed-to-seed spread (|ci| <= std): bf16 then moves results less than choosing another seed does.
 
 Runs go to the run cache (``GANCL_RUNS``), so the float32 runs are the pages' own and a second call only measures.
@@ -20,7 +22,7 @@ import argparse
 import pandas as pd
 
 from gancl import experiments, tables
-from gancl.experiments.spec import PageSpec, metrics_evaluation
+from gancl.experiments.spec import Evaluation, PageSpec, metrics_evaluation
 from gancl.train import train_grid
 
 SETTINGS = {"float32": ("no", "contiguous"), "bf16+cl": ("bf16", "channels_last")}
@@ -28,9 +30,13 @@ MEASURES = ("fd", "precision", "recall")
 
 
 def family_configs(scale: str) -> dict:
-    """family -> the configuration a page trains (ContraGAN Table 1's 2C; Dual Table 6's baseline)."""
-    return {"contragan/2c": experiments.contragan_table1(scale)["2C (ContraGAN)"],
-            "stylegan2 (dual baseline)": experiments.dual_table6(scale)["no ref. attention"]}
+    """family -> (the configuration a page trains, its extra evaluations and measures): ContraGAN Table 1's 2C, and
+    FakeCLR's baseline on the few-shot subset with its memorisation (what the FakeCLR pages gate on)."""
+    memorisation = Evaluation("memorisation", experiments.scale(scale).fd_count)
+    return {"contragan/2c": (experiments.contragan_table1(scale)["2C (ContraGAN)"], (), MEASURES),
+            "stylegan2 (fakeclr baseline, few-shot)": (
+                experiments.fakeclr_methods(scale)[experiments.FAKECLR_BASELINE], (memorisation,),
+                MEASURES + ("memorised_share",))}
 
 
 def paired_differences(table: pd.DataFrame, measure: str, confidence: float = 0.90) -> dict:
@@ -53,18 +59,18 @@ def main():
     p.add_argument("--family", default="", help="only families whose name contains this")
     args = p.parse_args()
     rows = []
-    for family, config in family_configs(args.scale).items():
+    for family, (config, evaluations, measures) in family_configs(args.scale).items():
         if args.family not in family:
             continue
         configs = {name: config.replace(mixed_precision=mp, memory_format=layout)
                    for name, (mp, layout) in SETTINGS.items()}
         spec = PageSpec("precision_numerics", args.scale, configs, list(range(args.seeds)),
-                        (metrics_evaluation(args.scale),), noise_seeds=0)
+                        (metrics_evaluation(args.scale), *evaluations), noise_seeds=0)
         table, _ = train_grid(spec, device="cpu")
         seconds = table.groupby("config")["seconds_per_step"].mean()
         print(f"\n{family}: {config.optim.steps} steps at batch {config.optim.batch_size}; seconds per step "
               f"float32 {seconds['float32']:.3f}, bf16+cl {seconds['bf16+cl']:.3f}", flush=True)
-        for measure in MEASURES:
+        for measure in measures:
             rows.append({"family": family, **paired_differences(table, measure)})
         print(pd.DataFrame([r for r in rows if r["family"] == family]).drop(columns="family").round(4).to_string(
             index=False), flush=True)
