@@ -31,9 +31,14 @@ from gancl.train import Trainer
 from gancl.train.precision import fast_settings
 
 #: family -> (preset, overrides, target speed-up of the default over float32 on a bf16-native CPU)
+#: The DCGAN/ResNet targets were set on the 32 px step (41.5 GFLOP); the calibrated `small` trains ContraGAN at 16 px,
+#: where a step is 6x smaller, so both resolutions are timed.
+PX32 = {"data.resolution": 32, "model.resolution": 32}
 FAMILIES = {
     "SN-DCGAN (2C)": ("contragan/2c", {}, 1.8),
+    "SN-DCGAN (2C) 32 px": ("contragan/2c", PX32, 1.8),
     "SN-ResNet (2C)": ("contragan/2c", {"model.arch": "resnet"}, 1.8),
+    "SN-ResNet (2C) 32 px": ("contragan/2c", {"model.arch": "resnet", **PX32}, 1.8),
     "StyleGAN2 (lazy R1)": ("dual/stylegan2", {}, 1.25),
     "MsConD D": ("msconD/msconD", {}, 1.25),
     "FakeCLR (full step)": ("fakeclr/fakeclr", {}, 1.25),
@@ -90,9 +95,9 @@ class _GlobalOnly:
 def matmul_peak(dtype: torch.dtype, n: int = 2048, repeats: int = 5) -> float:
     """GFLOP/s of the fastest n x n x n matrix product in ``dtype`` that torch computes here, through either of its
     two CPU libraries: ``a @ b`` (MKL's GEMM for float32) and the same product as a 1x1 convolution (oneDNN, which
-    computes every convolution of the models). They can differ by 2x: on an AMD EPYC with 512-bit FMA units MKL's
-    float32 GEMM reached 215 GFLOP/s and oneDNN's 1x1 convolution about twice that, so a peak read off ``a @ b``
-    alone put the models' convolutions above 100% of it."""
+    computes every convolution of the models). They differ: on an AMD EPYC (Zen 5) MKL's float32 GEMM reached 215
+    GFLOP/s and oneDNN's 1x1 convolution 337, and a peak read off ``a @ b`` alone put the StyleGAN2 step's
+    convolutions at 113% of it."""
     a, b = torch.randn(n, n).to(dtype), torch.randn(n, n).to(dtype)
     # (1, n, n, 1) input, (n, n, 1, 1) weight: out[0, i, j, 0] = sum_k w[i, k] x[0, k, j, 0], 2 n^3 FLOPs
     image, weight = b.reshape(1, n, n, 1), a.reshape(n, n, 1, 1)
@@ -130,7 +135,7 @@ def main():
     print(f"'auto' resolves to {default.mixed_precision}/{default.memory_format} here ({default.source}): the "
           f"default is the '{chosen}' column\n")
     families = {k: v for k, v in FAMILIES.items() if args.filter.lower() in k.lower()}
-    header = f"{'family':22s} {'GFLOP':>6s}" + "".join(f" {name + ' ms':>13s} {'%peak':>6s}" for name in settings)
+    header = f"{'family':24s} {'GFLOP':>6s}" + "".join(f" {name + ' ms':>13s} {'%peak':>6s}" for name in settings)
     print(header + f" {'bf16+cl / fp32':>15s} {'default / fp32':>15s} {'target':>7s}")
     for family, (preset, overrides, target) in families.items():
         flops = flops_per_step(preset, args.scale, overrides)
@@ -139,7 +144,7 @@ def main():
             for name, precision in settings.items():
                 times[name].append(seconds_per_step(preset, args.scale, overrides, precision, args.steps))
         best = {name: min(t) for name, t in times.items()}
-        row = f"{family:22s} {flops / 1e9:6.1f}"
+        row = f"{family:24s} {flops / 1e9:6.1f}"
         for name, precision in settings.items():
             share = flops / best[name] / 1e9 / peak[precision[0] if precision[0] in peak else "no"]
             row += f" {best[name] * 1e3:13.0f} {share:6.0%}"
