@@ -17,26 +17,13 @@ import tempfile
 import torch
 from torch.profiler import ProfilerActivity, profile
 
+from throughput import one_step, trainer_for  # benchmarks/ is on the path when a script in it runs
+
 from gancl import experiments
-from gancl.train import Trainer
 from gancl.train.precision import fast_settings, parse_forced
 
 #: operators whose time scales with the precision of matrix products (the rest is "other")
 COMPUTE = ("conv", "mkldnn", "mm", "matmul", "linear", "addmm", "bmm", "baddbmm")
-
-
-def trainer(preset: str, scale: str, precision: tuple, overrides: dict, folder: str) -> Trainer:
-    config = experiments.preset(preset, scale, **{
-        "progress": False, "tracker": None, "eval.diag_every": 0, "eval.fd_every": 0, "eval.curves": (),
-        "checkpoint_every": 0, "mixed_precision": precision[0], "memory_format": precision[1], **overrides})
-    return Trainer(config, 0, folder, device="cpu")
-
-
-def step(t: Trainer) -> None:
-    for _ in range(t.cfg.optim.n_dis):
-        t.d_step()
-    t.g_step()
-    t.step += 1
 
 
 def compute_share(events) -> float:
@@ -70,12 +57,12 @@ def main():
         auto = fast_settings("cpu")
         precision = (auto.mixed_precision, auto.memory_format)
     with tempfile.TemporaryDirectory() as folder:
-        t = trainer(args.preset, args.scale, precision, parse_set(args.set), folder)
+        t = trainer_for(args.preset, args.scale, parse_set(args.set), precision, folder)
         for _ in range(3):  # warm-up, and past the first step's lazy regularisers
-            step(t)
+            one_step(t)
         with profile(activities=[ProfilerActivity.CPU]) as prof:
             for _ in range(args.steps):
-                step(t)
+                one_step(t)
     events = prof.key_averages()
     total_ms = sum(e.self_cpu_time_total for e in events) / 1e3 / args.steps
     print(f"{args.preset} at {args.scale}, {precision[0]}/{precision[1]}, {torch.get_num_threads()} threads: "
