@@ -20,6 +20,7 @@ from torch.profiler import ProfilerActivity, profile
 from throughput import one_step, trainer_for  # benchmarks/ is on the path when a script in it runs
 
 from gancl import experiments
+from gancl.train.command import _parse_value
 from gancl.train.precision import fast_settings, parse_forced
 
 #: operators whose time scales with the precision of matrix products (the rest is "other")
@@ -34,11 +35,9 @@ def compute_share(events) -> float:
 
 
 def parse_set(items: list) -> dict:
-    out = {}
-    for item in items:
-        key, _, value = item.partition("=")
-        out[key] = int(value) if value.lstrip("-").isdigit() else value
-    return out
+    """``--set KEY=VALUE`` items as dotted overrides, values parsed as ``gancl train --set`` parses them (JSON, else
+    a bare string)."""
+    return {key.strip(): _parse_value(value) for key, _, value in (item.partition("=") for item in items)}
 
 
 def main():

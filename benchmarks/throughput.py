@@ -44,12 +44,14 @@ FAMILIES = {
     "FakeCLR (full step)": ("fakeclr/fakeclr", {}, 1.25),
 }
 SETTINGS = {"float32": ("no", "contiguous"), "bf16+cl": ("bf16", "channels_last")}
+#: no evaluation while timing (a calibrated preset's curves need eval.fd_every, so both go)
+NO_EVAL = {"eval.fd_every": 0, "eval.curves": ()}
 
 
 def trainer_for(preset: str, scale: str, overrides: dict, precision: tuple, folder: str) -> Trainer:
     config = experiments.preset(preset, scale, **{
-        "progress": False, "tracker": None, "eval.diag_every": 0, "eval.fd_every": 0, "eval.curves": (),
-        "checkpoint_every": 0, "mixed_precision": precision[0], "memory_format": precision[1], **overrides})
+        "progress": False, "tracker": None, "eval.diag_every": 0, **NO_EVAL, "checkpoint_every": 0,
+        "mixed_precision": precision[0], "memory_format": precision[1], **overrides})
     return Trainer(config, 0, folder, device="cpu")
 
 
@@ -62,7 +64,7 @@ def one_step(trainer: Trainer) -> None:
 
 def seconds_per_step(preset, scale, overrides, precision, steps) -> float:
     """benchmarks/presets.py's timing (two warm-up steps, then ``steps``) in one precision setting."""
-    return time_preset(preset, scale, steps, **{"eval.fd_every": 0, "eval.curves": (), "mixed_precision": precision[0],
+    return time_preset(preset, scale, steps, **{**NO_EVAL, "mixed_precision": precision[0],
                                                 "memory_format": precision[1], **overrides})[0]
 
 
