@@ -22,7 +22,7 @@ import argparse
 import pandas as pd
 
 from gancl import experiments, tables
-from gancl.experiments.spec import Evaluation, PageSpec, metrics_evaluation
+from gancl.experiments.spec import PageSpec, memorisation_evaluation, metrics_evaluation
 from gancl.train import train_grid
 
 SETTINGS = {"float32": ("no", "contiguous"), "bf16+cl": ("bf16", "channels_last")}
@@ -32,10 +32,9 @@ MEASURES = ("fd", "precision", "recall")
 def family_configs(scale: str) -> dict:
     """family -> (the configuration a page trains, its extra evaluations and measures): ContraGAN Table 1's 2C, and
     FakeCLR's baseline on the few-shot subset with its memorisation (what the FakeCLR pages gate on)."""
-    memorisation = Evaluation("memorisation", experiments.scale(scale).fd_count)
     return {"contragan/2c": (experiments.contragan_table1(scale)["2C (ContraGAN)"], (), MEASURES),
             "stylegan2 (fakeclr baseline, few-shot)": (
-                experiments.fakeclr_methods(scale)[experiments.FAKECLR_BASELINE], (memorisation,),
+                experiments.fakeclr_methods(scale)[experiments.FAKECLR_BASELINE], (memorisation_evaluation(scale),),
                 MEASURES + ("memorised_share",))}
 
 

@@ -508,6 +508,7 @@ def test_the_regime_gate_refuses_to_judge_a_generator_that_has_not_learned_the_d
     for page in ("fakeclr/interpolation", "fakeclr/ppl", "fakeclr/ablations"):  # few-shot: memorisation
         few_shot = experiments.page_spec(page, "small")
         assert dict(few_shot.gate.minimum) == {"memorised_share": 0.8}
+        assert few_shot.evaluation("memorisation") == experiments.memorisation_evaluation("small")
         assert few_shot.evaluation("memorisation").n == experiments.scale("small").fd_count
     with pytest.raises(ValueError, match="gate's baseline 'Z'"):
         experiments.PageSpec("p", "smoke", spec.configs, [0], (), gate=experiments.spec.Gate("Z", ()))

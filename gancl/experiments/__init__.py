@@ -15,7 +15,8 @@ from gancl.experiments.scales import (SCALE_NAMES, SCALES, Scale, base_config, c
                                       page_overrides, scale, seeds)
 from gancl.experiments.registry import names, preset, register_table
 from gancl.experiments.claims import CLAIMS, RegisteredClaim
-from gancl.experiments.spec import DATA_GATES, MEMORISATION_GATE, Claim, Evaluation, Gate, PageSpec, data_gate, page_spec, pages
+from gancl.experiments.spec import (DATA_GATES, MEMORISATION_GATE, Claim, Evaluation, Gate, PageSpec, data_gate,
+                                    memorisation_evaluation, metrics_evaluation, page_spec, pages)
 from gancl.experiments.contragan import (CONTRAGAN_CLASS_PROBE, CONTRAGAN_CLASS_SHARED, CONTRAGAN_CR_WEIGHT,
                                          CONTRAGAN_FIG3, CONTRAGAN_FIG3_RUNS, CONTRAGAN_FIG3_SEEDS,
                                          CONTRAGAN_PAIRED_SEEDS, CONTRAGAN_PRESETS, CONTRAGAN_SMALL, CONTRAGAN_TABLE1,

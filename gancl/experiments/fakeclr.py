@@ -20,6 +20,7 @@ from gancl.experiments.scales import base_config, page_overrides, scale
 from gancl.experiments.scales import scale as scale_of
 from gancl.experiments.scales import seeds as resolve_seeds
 from gancl.experiments.spec import MEMORISATION_GATE, Evaluation, Gate, PageSpec, data_gate, page
+from gancl.experiments.spec import memorisation_evaluation as _memorisation
 from gancl.experiments.spec import metrics_evaluation as _metrics
 from gancl.experiments.stylegan2 import stylegan2_recipe
 from gancl.train.config import AUTO, RunConfig, fakeclr_queue_size
@@ -191,10 +192,6 @@ def fakeclr_table5(scale_name: str, dataset: Optional[str] = None, data_dir: Opt
 
 def _ppl(scale_name: str, space: str) -> Evaluation:
     return Evaluation("ppl", FAKECLR_PPL_SAMPLES[scale(scale_name).name], space=space)
-
-
-def _memorisation(scale_name: str) -> Evaluation:
-    return Evaluation("memorisation", scale(scale_name).fd_count)
 
 
 #: The baseline whose memorisation gates the few-shot pages' claims.

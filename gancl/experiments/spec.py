@@ -337,6 +337,14 @@ def metrics_evaluation(scale_name: str) -> Evaluation:
     return Evaluation("metrics", scale(scale_name).fd_count)
 
 
+def memorisation_evaluation(scale_name: str) -> Evaluation:
+    """How much a run copies its training set (the share of samples nearer a training image than a held-out one,
+    :meth:`RunResult.evaluate_memorisation`) on the scale's ``fd_count`` samples: what the few-shot pages gate on."""
+    from gancl.experiments.scales import scale
+
+    return Evaluation("memorisation", scale(scale_name).fd_count)
+
+
 _PAGES: dict = {}
 
 
