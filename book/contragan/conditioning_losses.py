@@ -22,7 +22,7 @@
 # 2C) beat the others by a wide margin on CIFAR-10 and Tiny ImageNet, with 2C best.
 #
 # This page trains the five objectives on one backbone and budget at the chosen scale and compares the ranking.
-# At `small` scale that is a 32-channel SN-DCGAN on the embedded 10-class `shapes` data at 32 px, so distances are
+# At `small` scale that is a 32-channel SN-DCGAN on the embedded 10-class `shapes` data at 16 px, so distances are
 # "FD (domain)" (features of a classifier trained on the embedded data), not FID: compare orderings, not values.
 
 # %% tags=["remove-cell"]
@@ -173,11 +173,11 @@ print(reading)
 # FD measures the whole distribution and ignores the labels; class consistency measures whether a sample shows
 # the class it was generated for. The paper reports FID only, so only the first is compared with its table.
 #
-# Why the result may differ from the paper at this scale: the runs are hundreds of steps instead of 100k, the
+# Why the result may differ from the paper at this scale: the runs are a few thousand steps instead of 100k, the
 # backbone is an SN-DCGAN with a few hundred thousand parameters instead of BigGAN, and the data set has 10 simple
 # classes, where class information is easy to pick up from colour and shape alone. Differences between the
 # conditioning objectives that show after 100k BigGAN steps on CIFAR-10 can be smaller than the seed-to-seed spread
-# of such short runs; "inconclusive" then means exactly that. The `paper` scale (`-p scale paper -p dataset cifar10
+# of such short runs; "inconclusive" then means exactly that (the smallest detectable effect says how small). The `paper` scale (`-p scale paper -p dataset cifar10
 # -p data_dir ...`) runs the paper's setting.
 #
 # ## Compute
