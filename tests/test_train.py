@@ -801,3 +801,21 @@ def test_measured_curves_keep_the_measured_steps_of_every_run():
     assert list(zip(curves["config"], curves["seed"], curves["step"])) == [("2C", 0, 2), ("2C", 0, 4), ("2C", 1, 2)]
     assert list(curves["class_consistency"]) == [0.2, 0.5, 0.2] and list(curves["fd"]) == [30.0, 20.0, 30.0]
     assert measured_curves({("plain", 0): runs[("plain", 0)]}).empty
+
+
+def test_the_training_bar_refreshes_rarely_when_written_to_a_file():
+    """A bar written to a log file or pipe keeps every refresh: 30 s apart there, tqdm's default on a terminal."""
+    import io
+
+    from gancl.train.trainer import progress_interval
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    closed = io.StringIO()
+    closed.close()  # isatty() on a closed stream raises ValueError
+    assert progress_interval(io.StringIO()) == 30.0
+    assert progress_interval(Terminal()) == 0.1
+    assert progress_interval(closed) == 30.0
+    assert progress_interval(None) == 30.0
