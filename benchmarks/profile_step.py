@@ -20,7 +20,7 @@ from torch.profiler import ProfilerActivity, profile
 from throughput import one_step, trainer_for  # benchmarks/ is on the path when a script in it runs
 
 from gancl import experiments
-from gancl.train.command import _parse_value
+from gancl.train.command import parse_overrides
 from gancl.train.precision import fast_settings, parse_forced
 
 #: operators whose time scales with the precision of matrix products (the rest is "other")
@@ -32,12 +32,6 @@ def compute_share(events) -> float:
     total = sum(e.self_cpu_time_total for e in events)
     compute = sum(e.self_cpu_time_total for e in events if any(k in e.key.lower() for k in COMPUTE))
     return compute / total if total else float("nan")
-
-
-def parse_set(items: list) -> dict:
-    """``--set KEY=VALUE`` items as dotted overrides, values parsed as ``gancl train --set`` parses them (JSON, else
-    a bare string)."""
-    return {key.strip(): _parse_value(value) for key, _, value in (item.partition("=") for item in items)}
 
 
 def main():
@@ -56,7 +50,7 @@ def main():
         auto = fast_settings("cpu")
         precision = (auto.mixed_precision, auto.memory_format)
     with tempfile.TemporaryDirectory() as folder:
-        t = trainer_for(args.preset, args.scale, parse_set(args.set), precision, folder)
+        t = trainer_for(args.preset, args.scale, parse_overrides(args.set), precision, folder)
         for _ in range(3):  # warm-up, and past the first step's lazy regularisers
             one_step(t)
         with profile(activities=[ProfilerActivity.CPU]) as prof:

@@ -804,10 +804,11 @@ def test_measured_curves_keep_the_measured_steps_of_every_run():
 
 
 def test_the_training_bar_refreshes_rarely_when_written_to_a_file():
-    """A bar written to a log file or pipe keeps every refresh: 30 s apart there, tqdm's default on a terminal."""
+    """A bar written to a log file or pipe keeps every refresh: 30 s apart there, tqdm's default on a terminal (the
+    trainer's and the domain classifier's bars)."""
     import io
 
-    from gancl.train.trainer import progress_interval
+    from gancl.progress import progress_interval
 
     class Terminal(io.StringIO):
         def isatty(self):
@@ -819,3 +820,15 @@ def test_the_training_bar_refreshes_rarely_when_written_to_a_file():
     assert progress_interval(Terminal()) == 0.1
     assert progress_interval(closed) == 30.0
     assert progress_interval(None) == 30.0
+
+
+def test_set_overrides_read_json_values_and_keep_bare_strings():
+    """``gancl train --set`` (and benchmarks/profile_step.py) read KEY=VALUE as JSON, else as a bare string."""
+    from gancl.train.command import parse_overrides
+
+    assert parse_overrides(["optim.steps=200", "loss.cond=2c", " eval.curves=[\"memorisation\"]",
+                            "model.d_spectral_norm=true", "data.data_dir=a=b"]) == {
+        "optim.steps": 200, "loss.cond": "2c", "eval.curves": ["memorisation"], "model.d_spectral_norm": True,
+        "data.data_dir": "a=b"}
+    with pytest.raises(SystemExit, match="expects KEY=VALUE, got 'steps'"):
+        parse_overrides(["steps"])

@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
+import sys
 import time
 from dataclasses import asdict, dataclass, replace
 from typing import Optional
@@ -38,6 +39,7 @@ from tqdm import tqdm
 from gancl.data import embedded, to_float
 from gancl.metrics.extractors import FeatureExtractor, check_images, quantize
 from gancl.paths import atomic_torch_save, cache_dir
+from gancl.progress import progress_interval
 
 #: Bump when training or the architecture changes, so stale cached classifiers are never loaded.
 VERSION = 1
@@ -203,7 +205,7 @@ def train_domain_classifier(config: DomainConfig, data_dir: Optional[str] = None
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=config.lr, total_steps=config.epochs * steps_per_epoch)
     start = time.perf_counter()
     bar = tqdm(total=config.epochs * steps_per_epoch, desc=f"domain classifier ({config.dataset})",
-               disable=not progress, leave=False)
+               disable=not progress, leave=False, mininterval=progress_interval(sys.stderr))
     for _ in range(config.epochs):
         net.train()
         order = torch.randperm(len(train), generator=gen)

@@ -60,13 +60,19 @@ def build_config(args):
         config = RunConfig.from_dict(load_config_file(args.config))
     else:
         raise SystemExit("gancl train: give --config FILE or --preset NAME (see --list)")
+    overrides = parse_overrides(args.overrides)
+    return config.replace(**overrides) if overrides else config
+
+
+def parse_overrides(items) -> dict:
+    """``--set KEY=VALUE`` items -> {dotted key: value}, each value read as JSON, else kept as a bare string."""
     overrides = {}
-    for item in args.overrides:
+    for item in items:
         if "=" not in item:
             raise SystemExit(f"gancl train: --set expects KEY=VALUE, got {item!r}")
         key, value = item.split("=", 1)
         overrides[key.strip()] = _parse_value(value)
-    return config.replace(**overrides) if overrides else config
+    return overrides
 
 
 def _merge(base: dict, extra: dict) -> dict:

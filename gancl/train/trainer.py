@@ -43,6 +43,7 @@ from tqdm import tqdm
 from gancl import losses
 from gancl.data import apply_augment, get_dataset, linear_strength, sample_augment, to_float
 from gancl.distributed import gather
+from gancl.progress import progress_interval
 from gancl.metrics.training import (
     SampleMetricsOverTime, authenticity_accuracy, layer_spectral_norms, logit_statistics_row,
 )
@@ -614,15 +615,6 @@ def _reset_accelerate_state():
     from accelerate.state import AcceleratorState
 
     AcceleratorState._reset_state(reset_partial_state=not torch.distributed.is_initialized())
-
-
-def progress_interval(stream) -> float:
-    """Seconds between refreshes of the training bar: tqdm's 0.1 s on a terminal, 30 s when ``stream`` is a file or
-    pipe (``nohup gancl train ... > log``), where every refresh is kept and a 6000-step run would write ~1 MB."""
-    try:
-        return 0.1 if stream.isatty() else 30.0
-    except (AttributeError, ValueError):  # closed or replaced streams
-        return 30.0
 
 
 def _accumulate(sums: dict, terms: dict):
