@@ -182,8 +182,8 @@ print(reading)
 # backbone is an SN-DCGAN with a few hundred thousand parameters instead of BigGAN, and the data set has 10 simple
 # classes, where class information is easy to pick up from colour and shape alone. Differences between the
 # conditioning objectives that show after 100k BigGAN steps on CIFAR-10 can be smaller than the seed-to-seed spread
-# of such short runs; "inconclusive" then means exactly that (the smallest detectable effect says how small). The `paper` scale (`-p scale paper -p dataset cifar10
-# -p data_dir ...`) runs the paper's setting.
+# of such short runs; "inconclusive" then means exactly that (the smallest detectable effect says how small). The
+# `paper` scale (`-p scale paper -p dataset cifar10 -p data_dir ...`) runs the paper's setting.
 #
 # ## Compute
 
