@@ -514,6 +514,23 @@ def test_the_regime_gate_refuses_to_judge_a_generator_that_has_not_learned_the_d
         experiments.PageSpec("p", "smoke", spec.configs, [0], (), gate=experiments.spec.Gate("Z", ()))
 
 
+def test_fig3_gates_on_precision_alone_as_a_memorising_generator_has_no_held_out_recall():
+    import pandas as pd
+
+    spec = experiments.page_spec("contragan/stability", "small")
+    assert spec.gate.baseline == "ProjGAN" and dict(spec.gate.minimum) == {"precision": 0.5}
+    assert spec.configs["ProjGAN"].data.count == 64 and spec.configs["ProjGAN"].optim.steps == 6000
+    rows = [{"config": label, "seed": s, "precision": 0.7, "recall": 0.0, "overfit_censored": False,
+             "overfit_step": 500.0 + 100 * (label == "ContraGAN"), "collapse_step": 6000.0, "collapse_censored": True}
+            for label in ("ProjGAN", "ContraGAN") for s in range(5)]
+    memorised = pd.DataFrame(rows)
+    assert spec.judge(memorised, "C4a").verdict == "reproduced"  # recall 0 does not hold it back
+    assert spec.judge(memorised.assign(precision=0.05), "C4a").verdict.startswith("not judged: precision 0.05")
+    assert experiments.data_gate("X", "cifar10", ("precision",)) is None  # real data: no gate declared
+    with pytest.raises(ValueError, match=r"no threshold on \['fd'\]"):
+        experiments.data_gate("X", "shapes", ("precision", "fd"))
+
+
 def test_a_claim_with_its_own_gate_is_judged_on_its_own_baseline():
     """A page comparing two backbones gates each backbone's claim on that backbone's baseline: one that has not
     learned the data does not keep the other's claim from being judged (or the reverse)."""

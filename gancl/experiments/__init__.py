@@ -22,7 +22,8 @@ from gancl.experiments.contragan import (CONTRAGAN_CLASS_PROBE, CONTRAGAN_CLASS_
                                          CONTRAGAN_PAIRED_SEEDS, CONTRAGAN_PRESETS, CONTRAGAN_SMALL, CONTRAGAN_TABLE1,
                                          CONTRAGAN_TABLE2_BACKBONES, CONTRAGAN_TABLE2_METHODS, CONTRAGAN_TABLE3,
                                          CONTRAGAN_TABLE4,
-                                         CONTRAGAN_TABLE4_BATCH, STABILITY_ACC_GAP, contragan_class_probe,
+                                         CONTRAGAN_TABLE4_BATCH, STABILITY_ACC_GAP, STABILITY_GATE_MEASURES,
+                                         contragan_class_probe,
                                          contragan_fig3, contragan_table1, contragan_table2, contragan_table3,
                                          contragan_table4)
 from gancl.experiments.dual import (DUAL_BUDGET, DUAL_FIGURES, DUAL_PPL_SAMPLES, DUAL_PRESETS, DUAL_QUERY_POINTS,

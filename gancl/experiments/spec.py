@@ -187,9 +187,19 @@ DATA_GATES = {"shapes": (("precision", 0.5), ("recall", 0.3)),
 DATA_GATES.update({"shapes_plain": DATA_GATES["shapes"], "scenes_plain": DATA_GATES["scenes"]})
 
 
-def data_gate(baseline: str, dataset: str) -> Optional[Gate]:
-    """The gate of ``dataset`` on the ``baseline`` configuration, or None for a data set without one declared."""
-    return Gate(baseline, DATA_GATES[dataset]) if dataset in DATA_GATES else None
+def data_gate(baseline: str, dataset: str, measures: Optional[tuple] = None) -> Optional[Gate]:
+    """The gate of ``dataset`` on the ``baseline`` configuration, or None for a data set without one declared.
+    ``measures`` keeps only those of its thresholds (a page whose question does not need the others says why)."""
+    if dataset not in DATA_GATES:
+        return None
+    minimum = DATA_GATES[dataset]
+    if measures is not None:
+        unknown = set(measures) - {column for column, _ in minimum}
+        if unknown:
+            raise ValueError(f"the gate of {dataset!r} has no threshold on {sorted(unknown)}; it has "
+                             f"{[column for column, _ in minimum]}")
+        minimum = tuple((column, threshold) for column, threshold in minimum if column in measures)
+    return Gate(baseline, minimum)
 
 
 @dataclass
