@@ -519,7 +519,9 @@ def test_fig3_gates_on_precision_alone_as_a_memorising_generator_has_no_held_out
 
     spec = experiments.page_spec("contragan/stability", "small")
     assert spec.gate.baseline == "ProjGAN" and dict(spec.gate.minimum) == {"precision": 0.5}
-    assert spec.configs["ProjGAN"].data.count == 64 and spec.configs["ProjGAN"].optim.steps == 6000
+    fig3 = experiments.CONTRAGAN_FIG3["small"]
+    assert spec.configs["ProjGAN"].data.count == fig3["count"] == 64
+    assert spec.configs["ProjGAN"].optim.steps == spec.configs["ContraGAN"].optim.steps == fig3["steps"]
     rows = [{"config": label, "seed": s, "precision": 0.7, "recall": 0.0, "overfit_censored": False,
              "overfit_step": 500.0 + 100 * (label == "ContraGAN"), "collapse_step": 6000.0, "collapse_censored": True}
             for label in ("ProjGAN", "ContraGAN") for s in range(5)]
