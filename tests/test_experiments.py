@@ -107,6 +107,28 @@ def test_the_2c_probe_shares_tables_1_and_2s_runs_and_varies_one_setting_of_2c(s
 
 
 @pytest.mark.parametrize("scale", ["smoke", "small", "paper"])
+def test_contragan_resnet_rows_take_the_two_time_scale_optimiser_where_the_scale_has_one(scale):
+    t2 = experiments.contragan_table2(scale)
+    t3 = experiments.contragan_table3(scale)
+    resnet = [c for label, c in t2.items() if "SN-ResNet" in label] + list(t3.values())
+    dcgan = [c for label, c in t2.items() if "SN-DCGAN" in label]
+    assert len(resnet) == 6 and len(dcgan) == 3
+    table1 = experiments.contragan_table1(scale)["2C (ContraGAN)"].optim
+    recipe = experiments.CONTRAGAN_RESNET_OPTIM.get(scale)
+    for c in resnet:
+        assert c.model.arch == "resnet"
+        if recipe:
+            assert (c.optim.lr_g, c.optim.lr_d, tuple(c.optim.betas)) == (
+                recipe["optim.lr_g"], recipe["optim.lr_d"], tuple(recipe["optim.betas"]))
+            assert c.optim.lr_g < c.optim.lr_d  # D learns faster: the two-time-scale rule
+        else:  # smoke and paper: Table 1's optimiser (at paper, the paper's Adam 2e-4 (0.5, 0.999), 5 D steps)
+            assert c.optim == table1 or scale == "paper" and c.optim.n_dis == 5
+    for c in dcgan:  # the SN-DCGAN keeps Table 1's calibrated optimiser
+        assert c.optim == table1 and c.model.arch == "dcgan"
+    assert experiments.resnet_backbone(scale)["model.arch"] == "resnet"
+
+
+@pytest.mark.parametrize("scale", ["smoke", "small", "paper"])
 def test_contragan_table3_adds_attention_then_2c_to_table_2s_resnet(scale):
     t3 = experiments.contragan_table3(scale)
     t2 = experiments.contragan_table2(scale)

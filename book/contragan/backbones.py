@@ -23,8 +23,11 @@
 #
 # At `small` scale the two backbones are the book's SN-DCGAN and SN-ResNet with 32 channels on the embedded 10-class
 # `shapes` at Table 1's calibrated resolution and budget (the scale banner below); the ContraGAN runs on SN-DCGAN
-# are Table 1's, shared through the run cache. The BigGAN column (shared embeddings, self-attention, wider) is not
-# reproduced at this scale. Distances are FD in the domain classifier's features, not FID: compare orderings.
+# are Table 1's, shared through the run cache. The SN-ResNet trains with the two-time-scale rule (G 1e-4, D 4e-4,
+# Adam betas (0, 0.999); `experiments.CONTRAGAN_RESNET_OPTIM`), StudioGAN's recipe for a ResNet with one D step: with
+# Table 1's Adam it never drew shapes in 6000 steps (recall 0 in every run). The paper trains both backbones with five
+# D steps per G step, which this budget cannot afford. The BigGAN column (shared embeddings, self-attention, wider)
+# is not reproduced at this scale. Distances are FD in the domain classifier's features, not FID: compare orderings.
 
 # %% tags=["remove-cell"]
 # In Colab: clone gancl (with paper_tables/) and install it; elsewhere this cell does nothing. The book build writes

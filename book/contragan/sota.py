@@ -26,7 +26,8 @@
 # ContraGAN is the same network with 2C. SAGAN's own row is not built: in this library it would differ from "BigGAN"
 # only in per-layer class embeddings, which the book's G does not have. BigGAN's width, its orthogonal regulariser
 # and its hierarchical latent are not reproduced at `small`; the runs are 32-channel networks on 16 px `shapes` with
-# Table 1's calibrated budget, measured by FD in the domain classifier's features (not FID): compare orderings.
+# Table 1's calibrated budget and Table 2's SN-ResNet optimiser (the two-time-scale rule, G 1e-4 and D 4e-4), measured
+# by FD in the domain classifier's features (not FID): compare orderings.
 
 # %% tags=["remove-cell"]
 # In Colab: clone gancl (with paper_tables/) and install it; elsewhere this cell does nothing. The book build writes

@@ -19,13 +19,14 @@ from gancl.experiments.spec import (DATA_GATES, MEMORISATION_GATE, Claim, Evalua
                                     memorisation_evaluation, metrics_evaluation, page_spec, pages)
 from gancl.experiments.contragan import (CONTRAGAN_CLASS_PROBE, CONTRAGAN_CLASS_SHARED, CONTRAGAN_CR_WEIGHT,
                                          CONTRAGAN_FIG3, CONTRAGAN_FIG3_RUNS, CONTRAGAN_FIG3_SEEDS,
-                                         CONTRAGAN_PAIRED_SEEDS, CONTRAGAN_PRESETS, CONTRAGAN_SMALL, CONTRAGAN_TABLE1,
+                                         CONTRAGAN_PAIRED_SEEDS, CONTRAGAN_PRESETS, CONTRAGAN_RESNET_OPTIM, CONTRAGAN_SMALL,
+                                         CONTRAGAN_TABLE1,
                                          CONTRAGAN_TABLE2_BACKBONES, CONTRAGAN_TABLE2_METHODS, CONTRAGAN_TABLE3,
                                          CONTRAGAN_TABLE4,
                                          CONTRAGAN_TABLE4_BATCH, STABILITY_ACC_GAP, STABILITY_GATE_MEASURES,
                                          contragan_class_probe,
                                          contragan_fig3, contragan_table1, contragan_table2, contragan_table3,
-                                         contragan_table4)
+                                         contragan_table4, resnet_backbone)
 from gancl.experiments.dual import (DUAL_BUDGET, DUAL_FIGURES, DUAL_PPL_SAMPLES, DUAL_PRESETS, DUAL_QUERY_POINTS,
                                     DUAL_T4_METHODS, DUAL_T4_SEEDS, DUAL_T4_SIZES, DUAL_TABLE1, DUAL_TABLE5,
                                     DUAL_TABLE7, dual_table1, dual_table2, dual_table3, dual_table4,
